@@ -1,0 +1,230 @@
+"""The public entry point: `Bot.ask(question)` returns cited answers, or declines.
+
+Every surface (CLI, chat, evaluation, Python) goes through one `Bot` and one Haystack `Pipeline`
+(embed → dense ∥ BM25 → fuse → read), so what is measured is what users get. The Bot's own work is what the
+pipeline cannot know: resolving follow-up pronouns first, and afterwards turning passage offsets into offsets in
+the original article files, merging duplicates from overlapping passages, and deciding to decline.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from haystack import Document, ExtractedAnswer
+
+from qa.followup import Turn, resolve
+from qa.index import Index, IndexReport, IndexSettings
+from qa.passages import original_span
+from qa.readers import make_reader
+from qa.readers.rules import load_spacy
+from qa.retrieve import retrieval_pipeline
+
+_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ARTICLES = Path(os.environ.get("QA_ARTICLES", _ROOT / "seeds"))
+DEFAULT_INDEX_DIR = Path(os.environ.get("QA_INDEX_DIR", _ROOT / "index"))
+DEFAULT_TOP_K = 5
+MAX_QUESTION_CHARS = 1000
+
+
+class QuestionError(ValueError):
+    """A question the bot cannot take (empty, too long); the message says why."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One cited answer. `text == original article text[start:end]`, where the article is at `source`.
+
+    :param context: the passage the answer was read from, in the article's original characters; it begins at
+        `context_start` in the article.
+    """
+
+    text: str
+    score: float
+    title: str
+    source: str
+    start: int
+    end: int
+    context: str
+    context_start: int
+    passage: int
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved passage, as evidence: shown with a declined question, or as a source."""
+
+    title: str
+    source: str
+    start: int
+    end: int
+    text: str
+    passage: int
+    score: float
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What `Bot.ask` returns.
+
+    :param asked: the question as the pipeline saw it, after follow-up pronouns were resolved.
+    :param no_answer: the articles do not answer it; `answers` is empty and `passages` holds the closest ones.
+    """
+
+    question: str
+    asked: str
+    answers: list[Answer]
+    no_answer: bool
+    passages: list[Passage] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `qa ask --json` object."""
+        keys = ("text", "score", "title", "source", "start", "end", "context")
+        return {
+            "question": self.question,
+            "answers": [{key: asdict(answer)[key] for key in keys} for answer in self.answers],
+            "no_answer": self.no_answer,
+        }
+
+
+class Bot:
+    """Question answering over a folder of articles, with citations.
+
+    Usage example::
+
+        bot = Bot()                                   # seeds/ articles, index/ directory
+        result = bot.ask("What did Sung Kim say?")
+        print(result.answers[0].text, result.answers[0].source)
+        bot.ask("What did he tell reporters?", history=["Who is Sung Kim?"])
+    """
+
+    def __init__(
+        self,
+        articles: str | Path = DEFAULT_ARTICLES,
+        index_dir: str | Path = DEFAULT_INDEX_DIR,
+        top_k: int = DEFAULT_TOP_K,
+        reader_model: str | None = None,
+        settings: IndexSettings | None = None,
+        rebuild: bool = False,
+        progress_bar: bool = True,
+    ) -> None:
+        """Open (building or updating if needed) the index of `articles`, and load the models once.
+
+        :param top_k: passages retrieved and read per question.
+        :param reader_model: a transformers extractive QA model (local path or cached hub id) to read with instead
+            of the built-in reader.
+        :raises qa.articles.ArticleError: if `articles` is not a folder.
+        :raises qa.index.IndexingError: if it holds no readable article.
+        :raises qa.readers.transformers.ReaderModelError: if `reader_model` cannot be loaded.
+        """
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, not {top_k}.")
+        self.articles = Path(articles).expanduser().resolve()
+        self.settings = settings or IndexSettings()
+        self.top_k = top_k
+        self.index, self.report = Index.open(
+            self.articles, index_dir, self.settings, rebuild=rebuild, progress_bar=progress_bar
+        )
+        self.pipeline = retrieval_pipeline(self.index, self.settings, top_k)
+        self.pipeline.add_component("reader", make_reader(reader_model, top_k=top_k))
+        self.pipeline.connect("joiner.documents", "reader.documents")
+        self.pipeline.warm_up()
+        self._nlp = load_spacy()
+        self._nlp_lock = threading.Lock()
+
+    def ask(self, question: str, history: Sequence[Turn | str] = ()) -> Result:
+        """Answer `question`, resolving "he", "she", "it", "they" against `history` (earlier turns, oldest first).
+
+        :raises QuestionError: for an empty or overlong question.
+        """
+        question = question.strip() if isinstance(question, str) else ""
+        if not question:
+            raise QuestionError("The question is empty: ask something about the articles.")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QuestionError(
+                f"The question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}."
+            )
+        with self._nlp_lock:
+            asked = resolve(question, history, self._nlp)
+        output = self.pipeline.run(
+            {"embedder": {"text": asked}, "bm25": {"query": asked}, "reader": {"query": asked}},
+            include_outputs_from={"joiner"},
+        )
+        passages = [self._passage(document) for document in output["joiner"]["documents"]]
+        answers = self._answers(output["reader"]["answers"])
+        return Result(question, asked, answers, no_answer=not answers, passages=passages)
+
+    def _answers(self, extracted: list[ExtractedAnswer]) -> list[Answer]:
+        """Cited answers, best first; none when the reader's best guess is that there is no answer."""
+        ranked = sorted(extracted, key=lambda answer: -answer.score)
+        answers: list[Answer] = []
+        for answer in ranked:
+            if answer.data is None or answer.document is None or answer.document_offset is None:
+                if not answers:
+                    return []  # "no answer" outranks every span
+                continue
+            cited = self._cite(answer)
+            if cited is not None and not any(_overlaps(cited, kept) for kept in answers):
+                answers.append(cited)
+            if len(answers) == self.top_k:
+                break
+        return answers
+
+    def _cite(self, answer: ExtractedAnswer) -> Answer | None:
+        document: Document = answer.document  # type: ignore[assignment]
+        offset = answer.document_offset
+        assert offset is not None
+        content = document.content or ""
+        start, end = offset.start, offset.end
+        while start < end and content[start].isspace():
+            start += 1
+        while end > start and content[end - 1].isspace():
+            end -= 1
+        if start >= end:
+            return None
+        meta = document.meta
+        first, last = original_span(meta, start, end)
+        base = meta["start"]
+        return Answer(
+            text=meta["original"][first - base : last - base],
+            score=round(float(answer.score), 4),
+            title=meta["title"],
+            source=self._source(meta["source"]),
+            start=first,
+            end=last,
+            context=meta["original"],
+            context_start=base,
+            passage=meta["passage"],
+            date=meta.get("date"),
+            url=meta.get("url"),
+        )
+
+    def _passage(self, document: Document) -> Passage:
+        meta = document.meta
+        return Passage(
+            title=meta["title"],
+            source=self._source(meta["source"]),
+            start=meta["start"],
+            end=meta["end"],
+            text=meta["original"],
+            passage=meta["passage"],
+            score=round(float(document.score or 0.0), 4),
+            date=meta.get("date"),
+        )
+
+    def _source(self, relative: str) -> str:
+        return str(self.articles / relative)
+
+
+def _overlaps(a: Answer, b: Answer) -> bool:
+    return a.source == b.source and a.start < b.end and b.start < a.end
+
+
+__all__ = ["Answer", "Bot", "IndexReport", "Passage", "QuestionError", "Result", "Turn"]

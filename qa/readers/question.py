@@ -1,0 +1,220 @@
+"""What a question asks for: its kind, the answer type it expects, and the words a supporting passage must share.
+
+The rule-based reader decides what to extract from this analysis, so it is the one place that knows English
+question forms ("What did X say?", "Who is X?", "How many ...?").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+SPEECH_VERBS = frozenset(
+    [
+        "say",
+        "tell",
+        "warn",
+        "add",
+        "state",
+        "claim",
+        "explain",
+        "announce",
+        "insist",
+        "argue",
+        "note",
+        "write",
+        "ask",
+        "reply",
+        "respond",
+        "urge",
+        "declare",
+        "comment",
+        "remark",
+        "stress",
+        "suggest",
+        "admit",
+        "acknowledge",
+        "predict",
+        "promise",
+        "vow",
+        "caution",
+        "confirm",
+        "deny",
+        "report",
+        "describe",
+        "call",
+    ]
+)
+SPEECH_FORMS = (
+    r"say|says|said|saying|tell|tells|told|telling|warn|warns|warned|add|adds|added|state|states|stated|claim|claims|"
+    r"claimed|explain|explained|announce|announced|insist|insisted|argue|argued|note|noted|write|wrote|reply|replied|"
+    r"respond|responded|declare|declared|comment|commented|stress|stressed|admit|admitted|predict|predicted|"
+    r"promise|promised|vow|vowed|caution|cautioned|confirm|confirmed|deny|denied"
+)
+_SAY_QUESTION = re.compile(
+    rf"^\s*what\s+(?:did|does|do|has|have|had|will|would|is|was)\s+(?P<speaker>.+?)\s+(?:(?:have\s+)?to\s+)?"
+    rf"(?P<verb>{SPEECH_FORMS})\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_QUOTED_AS = re.compile(
+    r"^\s*what\s+(?:was|were|is|are)\s+(?P<speaker>.+?)\s+quoted\s+as\s+saying\b(?P<rest>.*)$", re.I
+)
+_DEFINITION = re.compile(r"^\s*who\s+(?:is|was|'s)\s+(?P<entity>.+?)\s*[?.!]*\s*$", re.IGNORECASE)
+_WH_WORDS = frozenset(["who", "whom", "whose", "what", "which", "when", "where", "why", "how"])
+# Words that say nothing about which passage holds the answer.
+_LIGHT = frozenset(
+    [
+        "be",
+        "do",
+        "have",
+        "get",
+        "make",
+        "go",
+        "take",
+        "say",
+        "tell",
+        "please",
+        "know",
+        "think",
+        "give",
+        "happen",
+        "mean",
+        "thing",
+        "way",
+        "kind",
+        "lot",
+        "also",
+        "ever",
+        "even",
+    ]
+)
+
+# Answer types are spaCy entity labels; the first one listed is the most typical.
+_TYPES_BY_PHRASE: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
+    (re.compile(r"^\s*how\s+many\b", re.I), ("CARDINAL", "QUANTITY", "MONEY", "PERCENT")),
+    (re.compile(r"^\s*how\s+much\b", re.I), ("MONEY", "QUANTITY", "PERCENT", "CARDINAL")),
+    (re.compile(r"^\s*how\s+(?:long|often)\b", re.I), ("DATE", "TIME", "QUANTITY", "CARDINAL")),
+    (re.compile(r"^\s*how\s+(?:old)\b", re.I), ("DATE", "CARDINAL")),
+    (re.compile(r"^\s*how\s+(?:far|big|large|high|tall|heavy)\b", re.I), ("QUANTITY", "CARDINAL")),
+    (
+        re.compile(r"^\s*(?:when|what\s+(?:year|date|day|month|time)|which\s+(?:year|date|day|month))\b", re.I),
+        ("DATE", "TIME"),
+    ),
+    (
+        re.compile(r"^\s*(?:where|what\s+(?:country|city|place)|which\s+(?:country|city|place))\b", re.I),
+        ("GPE", "LOC", "FAC", "ORG"),
+    ),
+    (re.compile(r"^\s*what\s+(?:percentage|percent|share)\b", re.I), ("PERCENT",)),
+    (
+        re.compile(r"^\s*(?:who|whom|which\s+(?:person|man|woman|official|leader))\b", re.I),
+        ("PERSON", "ORG", "NORP", "GPE"),
+    ),
+    (
+        re.compile(r"^\s*(?:which|what)\s+(?:company|organisation|organization|group|party|agency|firm)\b", re.I),
+        ("ORG",),
+    ),
+]
+
+
+class Kind(Enum):
+    """How the reader goes about answering."""
+
+    QUOTE = "quote"  # What did X say / tell reporters / warn?
+    DEFINITION = "definition"  # Who is X?
+    ENTITY = "entity"  # who / when / where / how many ...: a typed short span
+    PHRASE = "phrase"  # what / which ...: an argument of the question's verb
+    REASON = "reason"  # why / how: a clause or a sentence
+
+
+@dataclass(frozen=True)
+class Term:
+    """A question word that a supporting passage should contain."""
+
+    text: str
+    lemma: str
+    weight: float
+    proper: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    """The analysis of one question.
+
+    :param focus: the speaker of a quote question or the entity of a definition question.
+    :param answer_types: spaCy entity labels an answer may have, most typical first (ENTITY questions).
+    :param verbs: lemmas of the question's content verbs (PHRASE questions look for their arguments).
+    :param stranded_preposition: "of" in "What has North Korea accused Seoul of?": the answer is its object.
+    """
+
+    text: str
+    kind: Kind
+    terms: tuple[Term, ...]
+    focus: str | None = None
+    answer_types: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ()
+    stranded_preposition: str | None = None
+    topic: tuple[Term, ...] = field(default=())
+
+
+def analyse(question: str, nlp: Language) -> Question:
+    """Analyse `question` with a spaCy pipeline (tagger, parser and lemmatizer needed).
+
+    Example::
+
+        >>> analyse("What did Sung Kim tell reporters?", nlp).focus
+        'Sung Kim'
+    """
+    text = question.strip()
+    doc = nlp(text)
+    terms = tuple(_terms(doc))
+    say = _SAY_QUESTION.match(text) or _QUOTED_AS.match(text)
+    if say:
+        speaker = say.group("speaker").strip()
+        speaker_words = {word.lower() for word in re.findall(r"\w+", speaker)}
+        topic = tuple(term for term in terms if term.text.lower() not in speaker_words and term.lemma != "reporter")
+        return Question(text, Kind.QUOTE, terms, focus=speaker, topic=topic)
+    definition = _DEFINITION.match(text)
+    if definition and any(token.pos_ == "PROPN" for token in doc):
+        return Question(text, Kind.DEFINITION, terms, focus=definition.group("entity").strip())
+    for pattern, types in _TYPES_BY_PHRASE:
+        if pattern.match(text):
+            return Question(text, Kind.ENTITY, terms, answer_types=types, verbs=_verbs(doc))
+    first = doc[0].lower_ if len(doc) else ""
+    if first in ("why", "how"):
+        return Question(text, Kind.REASON, terms, verbs=_verbs(doc))
+    return Question(text, Kind.PHRASE, terms, verbs=_verbs(doc), stranded_preposition=_stranded_preposition(doc))
+
+
+def _terms(doc: Doc) -> list[Term]:
+    """Content words, weighted: names and numbers matter most, then nouns, then verbs and adjectives."""
+    weights = {"PROPN": 2.0, "NUM": 2.0, "NOUN": 1.5, "VERB": 1.0, "ADJ": 1.0, "ADV": 0.5}
+    terms = []
+    for token in doc:
+        lemma = token.lemma_.lower()
+        if (
+            token.pos_ not in weights
+            or token.is_stop
+            or token.lower_ in _WH_WORDS
+            or lemma in _LIGHT
+            or not any(c.isalnum() for c in token.text)
+        ):
+            continue
+        terms.append(Term(token.text, lemma, weights[token.pos_], token.pos_ in ("PROPN", "NUM")))
+    return terms
+
+
+def _verbs(doc: Doc) -> tuple[str, ...]:
+    return tuple(token.lemma_.lower() for token in doc if token.pos_ == "VERB" and token.lemma_.lower() not in _LIGHT)
+
+
+def _stranded_preposition(doc: Doc) -> str | None:
+    """The preposition left without an object at the end of the question, if any."""
+    tokens = [token for token in doc if not token.is_punct]
+    last: Token | None = tokens[-1] if tokens else None
+    if last is not None and last.dep_ == "prep" and not any(child.dep_ == "pobj" for child in last.children):
+        return last.lower_
+    return None

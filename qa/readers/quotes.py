@@ -1,0 +1,172 @@
+"""Who said what: quotations and reported speech in a passage, each with its speaker.
+
+News attributes quotes in a handful of shapes, which these patterns cover::
+
+    "...," Sung Kim told reporters.        "...," said Sung Kim.        Kim said: "..."
+    "..." (a paragraph of its own, after a paragraph quoting Kim: Kim again)
+    Fumio Kishida said there were two ballistic missiles, calling ...   (reported speech)
+
+A pronoun speaker ("he said") is the last person named before it. Cleaning has already turned curly quotes
+straight, so only `"` needs handling.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from qa.readers.question import SPEECH_FORMS
+
+_NAME = r"(?:[A-Z][\w'.-]*(?:\s+(?:[A-Z][\w'.-]*|de|van|von|al|bin|el))*)"
+_SPEAKER = rf"(?:{_NAME}|he|she|He|She)"
+_QUOTE = re.compile(r'"([^"\n]{2,})"')
+_AFTER = re.compile(
+    rf"\s*[,.]?\s*(?:(?:{SPEECH_FORMS})\s+(?P<s1>{_NAME})|(?P<s2>{_SPEAKER})\s+(?:has\s+|had\s+|also\s+)?"
+    rf"(?:{SPEECH_FORMS})\b)"
+)
+_BEFORE = re.compile(rf"(?P<s>{_SPEAKER})\s+(?:has\s+|had\s+|also\s+)?(?:{SPEECH_FORMS})\b[^\".!?]{{0,40}}?[:,]?\s*$")
+_REPORTED = re.compile(
+    rf"(?P<s>{_SPEAKER})\s+(?:has\s+|had\s+|also\s+)?(?:said|says|told\s+\w+|warned|added|claimed|stated|insisted|"
+    rf"argued|noted|announced|confirmed|predicted|admitted)\s+(?:that\s+)?(?P<clause>[^\"\n.;]+?)"
+    rf"(?=,\s+\w+ing\b|,\s+(?:but|and)\b|[.;\n]|$)"
+)
+_TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "president",
+        "prime",
+        "minister",
+        "secretary",
+        "general",
+        "sen",
+        "senator",
+        "rep",
+        "representative",
+        "gov",
+        "governor",
+        "chancellor",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "sir",
+        "lord",
+        "lady",
+        "chief",
+        "chairman",
+        "chairwoman",
+        "ceo",
+        "director",
+        "envoy",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "leader",
+        "the",
+    ]
+)
+_TRAILING = ",;: "
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Words attributed to a speaker, as character offsets into the passage text.
+
+    :param direct: quoted words (between quote marks) rather than reported speech.
+    """
+
+    start: int
+    end: int
+    speaker: str | None
+    direct: bool
+
+
+def find_quotes(doc: Doc) -> list[Quote]:
+    """The quotes and reported speech in a parsed passage, in text order."""
+    text = doc.text
+    quotes: list[Quote] = []
+    previous: Quote | None = None
+    for match in _QUOTE.finditer(text):
+        start, end = _trim(text, match.start(1), match.end(1))
+        speaker = _speaker_after(text, match.end()) or _speaker_before(text, match.start())
+        if speaker is None and previous is not None and _continues(text, previous, match.start()):
+            speaker = previous.speaker
+        elif speaker is not None and speaker.lower() in ("he", "she"):
+            speaker = _last_person(doc, match.start())
+        quote = Quote(start, end, speaker, direct=True)
+        quotes.append(quote)
+        previous = quote
+    attributions = [match.end() for match in _QUOTE.finditer(text)]
+    for match in _REPORTED.finditer(text):
+        if any(text[end : match.start()].strip(" ,.") == "" for end in attributions):
+            continue  # the attribution of a direct quote ('"...," Kim told reporters on Monday'), not speech
+        speaker = match.group("s")
+        if speaker.lower() in ("he", "she"):
+            speaker = _last_person(doc, match.start()) or speaker
+        start, end = _trim(text, match.start("clause"), match.end("clause"))
+        if end - start > 3 and not any(q.start <= start < q.end for q in quotes):
+            quotes.append(Quote(start, end, speaker, direct=False))
+    return sorted(quotes, key=lambda quote: quote.start)
+
+
+def same_speaker(asked: str, attributed: str) -> bool:
+    """Whether `attributed` ("Kim", "Prime Minister Fumio Kishida") can be the person `asked` about ("Sung Kim").
+
+    A one-word name must be the first or last name asked about; longer names must contain, or be contained in, the
+    name asked about, so "Kim Jong Un" is not "Sung Kim".
+
+    Example::
+
+        >>> same_speaker("Sung Kim", "Kim"), same_speaker("Sung Kim", "Kim Jong Un")
+        (True, False)
+    """
+    asked_words, said_words = _name_words(asked), _name_words(attributed)
+    if not asked_words or not said_words:
+        return False
+    if len(said_words) == 1 and len(asked_words) > 1:
+        return said_words[0] in (asked_words[0], asked_words[-1])
+    return set(asked_words) <= set(said_words) or set(said_words) <= set(asked_words)
+
+
+def _name_words(name: str) -> list[str]:
+    words = [re.sub(r"'s$", "", word.lower()) for word in re.findall(r"[\w'.-]+", name)]
+    return [word.strip(".") for word in words if word.strip(".") and word.strip(".") not in _TITLES]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while end > start and text[end - 1] in _TRAILING:
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def _speaker_after(text: str, position: int) -> str | None:
+    match = _AFTER.match(text, position)
+    if match is None:
+        return None
+    return match.group("s1") or match.group("s2")
+
+
+def _speaker_before(text: str, position: int) -> str | None:
+    sentence_start = max(text.rfind(mark, 0, position) for mark in (". ", "? ", "! ", "\n"))
+    match = _BEFORE.search(text, max(sentence_start, 0), position)
+    return match.group("s") if match else None
+
+
+def _continues(text: str, previous: Quote, position: int) -> bool:
+    """A quote opening a paragraph right after the paragraph holding `previous` goes on with the same speaker."""
+    paragraph_start = text.rfind("\n", 0, position) + 1
+    return text[paragraph_start:position].strip() == "" and "\n" in text[previous.end : position]
+
+
+def _last_person(doc: Doc, position: int) -> str | None:
+    people = [ent.text for ent in doc.ents if ent.label_ == "PERSON" and ent.end_char <= position]
+    return people[-1] if people else None
