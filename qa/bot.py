@@ -8,8 +8,6 @@ the original article files, merging duplicates from overlapping passages, and de
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,18 +15,17 @@ from typing import Any
 
 from haystack import Document, ExtractedAnswer
 
+from qa.defaults import DEFAULT_ARTICLES, DEFAULT_INDEX_DIR, DEFAULT_TOP_K
 from qa.followup import Turn, resolve
 from qa.index import Index, IndexReport, IndexSettings
 from qa.passages import original_span
 from qa.readers import make_reader
-from qa.readers.rules import load_spacy
+from qa.readers.rules import SPACY_LOCK, load_spacy
 from qa.retrieve import retrieval_pipeline
 
-_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ARTICLES = Path(os.environ.get("QA_ARTICLES", _ROOT / "seeds"))
-DEFAULT_INDEX_DIR = Path(os.environ.get("QA_INDEX_DIR", _ROOT / "index"))
-DEFAULT_TOP_K = 5
 MAX_QUESTION_CHARS = 1000
+# Answers scoring below this share of the best one are noise next to it ("North Korean" beside "Kim Jong Un").
+RELATIVE_SCORE_FLOOR = 0.75
 
 
 class QuestionError(ValueError):
@@ -94,6 +91,19 @@ class Result:
         }
 
 
+def check_question(question: object) -> str:
+    """The question, stripped, if the bot can take it.
+
+    :raises QuestionError: for an empty question or one over `MAX_QUESTION_CHARS`.
+    """
+    text = question.strip() if isinstance(question, str) else ""
+    if not text:
+        raise QuestionError("The question is empty: ask something about the articles.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}.")
+    return text
+
+
 class Bot:
     """Question answering over a folder of articles, with citations.
 
@@ -137,21 +147,14 @@ class Bot:
         self.pipeline.connect("joiner.documents", "reader.documents")
         self.pipeline.warm_up()
         self._nlp = load_spacy()
-        self._nlp_lock = threading.Lock()
 
     def ask(self, question: str, history: Sequence[Turn | str] = ()) -> Result:
         """Answer `question`, resolving "he", "she", "it", "they" against `history` (earlier turns, oldest first).
 
         :raises QuestionError: for an empty or overlong question.
         """
-        question = question.strip() if isinstance(question, str) else ""
-        if not question:
-            raise QuestionError("The question is empty: ask something about the articles.")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise QuestionError(
-                f"The question is {len(question):,} characters long; the limit is {MAX_QUESTION_CHARS:,}."
-            )
-        with self._nlp_lock:
+        question = check_question(question)
+        with SPACY_LOCK:
             asked = resolve(question, history, self._nlp)
         output = self.pipeline.run(
             {"embedder": {"text": asked}, "bm25": {"query": asked}, "reader": {"query": asked}},
@@ -170,6 +173,8 @@ class Bot:
                 if not answers:
                     return []  # "no answer" outranks every span
                 continue
+            if answers and answer.score < RELATIVE_SCORE_FLOOR * answers[0].score:
+                break
             cited = self._cite(answer)
             if cited is not None and not any(_overlaps(cited, kept) for kept in answers):
                 answers.append(cited)

@@ -137,8 +137,6 @@ def clean(text: str, offset: int = 0) -> MappedText:
     """
     mapped = MappedText.of(text, offset).sub(_NEWLINES, "\n").sub(_INVISIBLE, "").translate(_TRANSLATION)
     mapped = mapped.sub(_CREDIT, "").sub(_BOILERPLATE, "").sub(_GLUED, " ").sub(_SPACES, " ").sub(_LINE_EDGES, "")
-    if _BLANK_LINES.search(mapped.text):
-        mapped = mapped.sub(_LONE_NEWLINE, " ")
-    else:
-        mapped = mapped.sub(_LONE_NEWLINE, "\n\n")
+    wrap = " " if _BLANK_LINES.search(mapped.text) else "\n\n"
+    mapped = mapped.sub(_LONE_NEWLINE, wrap)
     return mapped.sub(_BLANK_LINES, "\n\n").strip()

