@@ -19,16 +19,18 @@ from spacy.tokens import Doc
 
 from qa.readers.question import SPEECH_FORMS
 
-_NAME = r"(?:[A-Z][\w'.-]*(?:\s+(?:[A-Z][\w'.-]*|de|van|von|al|bin|el))*)"
+# A capitalised word; a full stop only after an initial or a title, so "said Kim Jong Un. Sung Kim ..." stops at "Un".
+_NAME_WORD = r"(?:[A-Z]\.|(?:Mr|Mrs|Ms|Dr|St|Jr)\.|[A-Z][\w'-]*)"
+_NAME = rf"(?:{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|de|van|von|al|bin|el))*)"
 _SPEAKER = rf"(?:{_NAME}|he|she|He|She)"
 _QUOTE = re.compile(r'"([^"\n]{2,})"')
 _AFTER = re.compile(
-    rf"\s*[,.]?\s*(?:(?:{SPEECH_FORMS})\s+(?:(?:the|a|an|[a-z][\w-]*)\s+){{0,4}}?(?P<s1>{_NAME})|(?P<s2>{_SPEAKER})\s+(?:has\s+|had\s+|also\s+)?"
+    rf"\s*[,.]?\s*(?:(?:{SPEECH_FORMS})\s+(?:(?:the|a|an|[a-z][\w-]*)\s+){{0,4}}?(?P<s1>{_NAME})|(?P<s2>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?"
     rf"(?:{SPEECH_FORMS})\b)"
 )
-_BEFORE = re.compile(rf"(?P<s>{_SPEAKER})\s+(?:has\s+|had\s+|also\s+)?(?:{SPEECH_FORMS})\b[^\".!?]{{0,40}}?[:,]?\s*$")
+_BEFORE = re.compile(rf"(?P<s>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?(?:{SPEECH_FORMS})\b[^\".!?]{{0,40}}?[:,]?\s*$")
 _REPORTED = re.compile(
-    rf"(?P<s>{_SPEAKER})\s+(?:has\s+|had\s+|also\s+)?(?:said|says|told\s+\w+|warned|added|claimed|stated|insisted|"
+    rf"(?P<s>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?(?:said|says|told\s+\w+|warned|added|claimed|stated|insisted|"
     rf"argued|noted|announced|confirmed|predicted|admitted)\s+(?:that\s+)?(?P<clause>[^\"\n.;]+?)"
     rf"(?=,\s+\w+ing\b|,\s+(?:but|and)\b|[.;\n]|$)"
 )

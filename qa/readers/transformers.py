@@ -1,13 +1,15 @@
 """A Hugging Face extractive QA model as the reader, for users who have one (a local path or a cached hub id).
 
 Haystack's `TransformersExtractiveReader` already has the reader interface (`run(query, documents)` returning
-`ExtractedAnswer`s with a no-answer entry); this module only configures it and turns a model that cannot be
-loaded into one clear message.
+`ExtractedAnswer`s with a no-answer entry); this module only configures it, and checks up front that the model
+can be loaded without a download, so that a missing model is one clear message rather than a network error.
 """
 
 from __future__ import annotations
 
-from haystack import component
+import os
+from pathlib import Path
+
 from haystack_integrations.components.readers.transformers import TransformersExtractiveReader
 
 
@@ -16,20 +18,27 @@ class ReaderModelError(RuntimeError):
 
 
 def transformers_reader(model: str, top_k: int = 5) -> TransformersExtractiveReader:
-    """A reader over `model` that also scores "no answer", so the bot can decline."""
-    return _CheckedReader(model=model, top_k=top_k, no_answer=True, max_seq_length=384, stride=128)
+    """A reader over `model` that also scores "no answer", so the bot can decline.
+
+    :raises ReaderModelError: if `model` is neither a model directory nor, with downloads off, in the local cache.
+    """
+    _check_available(model)
+    return TransformersExtractiveReader(model=model, top_k=top_k, no_answer=True, max_seq_length=384, stride=128)
 
 
-@component
-class _CheckedReader(TransformersExtractiveReader):
-    """`TransformersExtractiveReader` whose loading failure says what to do."""
+def _check_available(model: str) -> None:
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ReaderModelError(f"'{model}' is a directory but holds no model (no config.json).")
+        return
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("1", "true", "True", "yes"):
+        return  # downloads are allowed: let transformers fetch it
+    from huggingface_hub import try_to_load_from_cache
 
-    def warm_up(self) -> None:
-        try:
-            super().warm_up()
-        except (OSError, ValueError) as error:
-            raise ReaderModelError(
-                f"Cannot load the question-answering model '{self.model_name_or_path}': it is neither a local "
-                "model directory nor in the Hugging Face cache. Downloads are off (HF_HUB_OFFLINE=1); "
-                "give a path, or set HF_HUB_OFFLINE=0 where the hub can be reached."
-            ) from error
+    if not isinstance(try_to_load_from_cache(model, "config.json"), str):
+        raise ReaderModelError(
+            f"Cannot load the question-answering model '{model}': it is neither a local model directory nor in the "
+            "Hugging Face cache. Downloads are off (HF_HUB_OFFLINE=1): give a path, or set HF_HUB_OFFLINE=0 where "
+            "the hub can be reached."
+        )

@@ -1,0 +1,123 @@
+"""The `qa` command, through click's runner and once as the installed console script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa.articles import decode
+from qa.cli import cli
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli-index")
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ask_prints_answer_then_numbered_sources(index_dir: Path) -> None:
+    code, out, _ = _run("ask", "What did Sung Kim say?", "--articles", str(SEEDS), "--index-dir", str(index_dir))
+
+    assert code == 0
+    answer_lines, sources = out.split("Sources:")
+    assert "The US continues to reach out to Pyongyang" in answer_lines.splitlines()[0]
+    assert "[1] North Korea fires ballistic missile off coast of Japan" in sources
+    assert "seed-north-korea.txt, characters" in sources
+
+
+def test_ask_json_is_one_object_with_checkable_offsets(index_dir: Path) -> None:
+    code, out, _ = _run("ask", "--json", "Who is Sung Kim?", "--articles", str(SEEDS), "--index-dir", str(index_dir))
+
+    payload = json.loads(out)
+    assert code == 0 and payload["question"] == "Who is Sung Kim?" and payload["no_answer"] is False
+    for answer in payload["answers"]:
+        assert decode(Path(answer["source"]))[answer["start"] : answer["end"]] == answer["text"]
+
+
+def test_ask_declines_in_words(index_dir: Path) -> None:
+    args = ("ask", "Who won the 2018 FIFA World Cup?", "--articles", str(SEEDS), "--index-dir", str(index_dir))
+    code, out, _ = _run(*args)
+
+    assert code == 0
+    assert out.startswith("Not found in the articles.")
+    assert "Closest passages:" in out
+
+
+def test_top_k_option(index_dir: Path) -> None:
+    args = ("ask", "--json", "--top-k", "1", "Where did the intelligence chiefs reportedly meet?")
+    code, out, _ = _run(*args, "--articles", str(SEEDS), "--index-dir", str(index_dir))
+
+    assert code == 0
+    assert len(json.loads(out)["answers"]) == 1
+
+
+def test_index_reports_added_then_up_to_date(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    (articles / "extra.md").write_text("# Port strike ends\n\nDock workers in Rotterdam ended a strike on Friday.\n")
+    args = ("index", "--articles", str(articles), "--index-dir", str(tmp_path / "index"))
+
+    _, _, first = _run(*args)
+    _, _, second = _run(*args)
+    (articles / "extra.md").unlink()
+    _, _, third = _run(*args)
+
+    assert "2 added" in first
+    assert "up to date" in second
+    assert "1 removed" in third
+
+
+def test_index_names_skipped_files(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    (articles / "empty.txt").write_text("")
+    _, _, err = _run("index", "--articles", str(articles), "--index-dir", str(tmp_path / "index"))
+
+    assert "Skipped empty.txt: it is empty." in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ask", "", "--articles", str(SEEDS)), "The question is empty"),
+        (("ask", "Who?", "--articles", "/no/such/folder"), "does not exist"),
+        (("index", "--articles", "/no/such/folder"), "does not exist"),
+        (("ask", "Who?", "--top-k", "0"), "0 is not in the range"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, [*args, "--index-dir", str(tmp_path / "i")])
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_empty_articles_folder(tmp_path: Path) -> None:
+    (tmp_path / "articles").mkdir()
+    result = CliRunner().invoke(cli, ["index", "--articles", str(tmp_path / "articles"), "--index-dir", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert "No readable articles" in result.output
+
+
+def test_console_script_prints_exactly_one_json_object(index_dir: Path) -> None:
+    qa = Path(sys.executable).with_name("qa")
+    args = [str(qa), "ask", "--json", "When did North Korea launch the ballistic missile?"]
+    completed = subprocess.run(
+        [*args, "--articles", str(SEEDS), "--index-dir", str(index_dir)], capture_output=True, text=True, timeout=300
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["answers"][0]["text"] == "Tuesday"

@@ -1,0 +1,143 @@
+"""The built-in reader on passages small enough to read: each question form, each attribution style, declines."""
+
+from __future__ import annotations
+
+import pytest
+from haystack import Document
+
+from qa.readers.question import Kind, analyse
+from qa.readers.quotes import find_quotes, same_speaker
+from qa.readers.rules import RuleReader, load_spacy
+
+
+@pytest.fixture(scope="module")
+def reader() -> RuleReader:
+    reader = RuleReader()
+    reader.warm_up()
+    return reader
+
+
+def _answer(reader: RuleReader, question: str, *passages: str) -> str | None:
+    documents = [Document(id=f"p{i}", content=text, meta={"article_id": "a"}) for i, text in enumerate(passages)]
+    answers = reader.run(query=question, documents=documents)["answers"]
+    top = answers[0]
+    if top.data is not None:
+        assert top.document is not None and top.document_offset is not None
+        content = top.document.content or ""
+        assert content[top.document_offset.start : top.document_offset.end] == top.data
+    return top.data
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        '"We will fight for every vote," said party leader Ann Lee on Friday.',
+        '"We will fight for every vote," Ann Lee told reporters.',
+        'Ann Lee told reporters: "We will fight for every vote."',
+        'The rally was loud. "We will fight for every vote," Lee said.',
+        'Ann Lee arrived late. "We will fight for every vote," she said.',
+        'Ann Lee spoke first. "Our aim is clear," Lee said.\n\n"We will fight for every vote."',
+    ],
+)
+def test_quote_attribution_styles(reader: RuleReader, passage: str) -> None:
+    answer = _answer(reader, "What did Ann Lee say?", passage)
+
+    assert answer is not None
+    assert "We will fight for every vote" in answer or answer == "Our aim is clear"
+
+
+def test_reported_speech_without_quote_marks(reader: RuleReader) -> None:
+    passage = "The mayor, Ann Lee, said the bridge would reopen in May, adding that repairs were on budget."
+
+    assert _answer(reader, "What did Ann Lee say?", passage) == "the bridge would reopen in May"
+
+
+def test_quote_by_someone_else_is_not_attributed(reader: RuleReader) -> None:
+    passage = '"We will never negotiate," said Kim Jong Un. Sung Kim arrived in Seoul on Monday.'
+
+    assert _answer(reader, "What did Sung Kim say?", passage) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "expected"),
+    [
+        ("When did the factory close?", "The Leeds factory closed on 12 March after 40 years.", "12 March"),
+        ("Where did the ministers meet?", "Finance ministers met in Brussels to discuss the budget.", "Brussels"),
+        ("How many jobs were lost?", "The closure cost 350 jobs across the region.", "350"),
+        ("How long did the strike last?", "The strike, which began in 2019, lasted six weeks.", "six weeks"),
+        ("Who founded the company?", "The company was founded by Maria Costa in Lisbon.", "Maria Costa"),
+        ("Who is Maria Costa?", "Chief executive Maria Costa said profits rose.", "Chief executive"),
+        ("Who is Maria Costa?", "The firm's founder, Maria Costa, said profits rose.", "founder"),
+        ("What did the council approve?", "The council approved a new cycle lane on Monday.", "a new cycle lane"),
+    ],
+)
+def test_short_typed_answers(reader: RuleReader, question: str, passage: str, expected: str) -> None:
+    answer = _answer(reader, question, passage)
+
+    assert answer is not None and expected in answer
+    assert len(answer) <= len(expected) + 25
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who won the 2018 FIFA World Cup?", "What is the population of Tokyo?", "How old is Maria Costa?"],
+)
+def test_declines_what_the_passage_does_not_say(reader: RuleReader, question: str) -> None:
+    passage = "Chief executive Maria Costa said profits rose by 8% in the year to March, helped by exports."
+
+    assert _answer(reader, question, passage) is None
+
+
+def test_no_documents_is_a_decline(reader: RuleReader) -> None:
+    answers = reader.run(query="Who is Sung Kim?", documents=[])["answers"]
+
+    assert [answer.data for answer in answers] == [None]
+
+
+def test_run_before_warm_up_says_so() -> None:
+    with pytest.raises(RuntimeError, match="warm_up"):
+        RuleReader().run(query="Who?", documents=[Document(content="x")])
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "focus"),
+    [
+        ("What did Sung Kim say?", Kind.QUOTE, "Sung Kim"),
+        ("What did council leader Tom Reyes tell reporters?", Kind.QUOTE, "Tom Reyes"),
+        ("What was Ann Lee quoted as saying?", Kind.QUOTE, "Ann Lee"),
+        ("Who is Sung Kim?", Kind.DEFINITION, "Sung Kim"),
+        ("How many missiles were fired?", Kind.ENTITY, None),
+        ("Why did the talks stall?", Kind.REASON, None),
+        ("What did Fumio Kishida call the launches?", Kind.PHRASE, None),
+    ],
+)
+def test_question_kinds(question: str, kind: Kind, focus: str | None) -> None:
+    analysed = analyse(question, load_spacy())
+
+    assert analysed.kind is kind
+    assert analysed.focus == focus
+
+
+@pytest.mark.parametrize(
+    ("asked", "attributed", "same"),
+    [
+        ("Sung Kim", "Kim", True),
+        ("Sung Kim", "Sung Kim", True),
+        ("Sung Kim", "Kim Jong Un", False),
+        ("Fumio Kishida", "Japan's Prime Minister Fumio Kishida", True),
+        ("Kishida", "Prime Minister Fumio Kishida", True),
+        ("Sung Kim", "Joe Biden", False),
+    ],
+)
+def test_same_speaker(asked: str, attributed: str, same: bool) -> None:
+    assert same_speaker(asked, attributed) is same
+
+
+def test_find_quotes_continuation_and_pronoun() -> None:
+    text = 'Ann Lee spoke. "First part," she said.\n\n"Second part."\n\nBob Ray disagreed.'
+    quotes = find_quotes(load_spacy()(text))
+
+    assert [(text[q.start : q.end], q.speaker) for q in quotes] == [
+        ("First part", "Ann Lee"),
+        ("Second part.", "Ann Lee"),
+    ]
