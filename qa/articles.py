@@ -25,8 +25,9 @@ MAX_FILE_BYTES = 25_000_000
 # Tried in order. UTF-8 is strict, so a Latin-1 or Windows-1252 file falls through to cp1252; latin-1 decodes
 # any byte string, so it is the last resort and never fails.
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
-_FIRST_LINE = re.compile(r"^[^\S\n]*(\S[^\n]*)", re.MULTILINE)
-_MD_TITLE = re.compile(r"^#[^\S\n]+(\S[^\n]*)", re.MULTILINE)
+# A byte-order mark is a character of the decoded file (offsets count it) but never part of the title.
+_FIRST_LINE = re.compile(r"^\ufeff?[^\S\n]*(\S[^\n]*)", re.MULTILINE)
+_MD_TITLE = re.compile(r"^\ufeff?#[^\S\n]+(\S[^\n]*)", re.MULTILINE)
 _MD_HEADING = re.compile(r"^#{1,6}[^\S\n]+", re.MULTILINE)
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
@@ -83,11 +84,12 @@ class Corpus:
     skipped: list[Skipped]
 
 
-def load_folder(folder: str | Path) -> Corpus:
+def load_folder(folder: str | Path, exclude: Path | None = None) -> Corpus:
     """Read every supported file under `folder`, in a stable (sorted) order.
 
     Hidden files and folders are ignored, and so is anything whose real path lies outside `folder` (a symbolic
-    link pointing elsewhere). Unreadable files are skipped with a warning naming them.
+    link pointing elsewhere) or inside `exclude` (an index kept in the articles folder). Unreadable files are
+    skipped with a warning naming them.
 
     :raises ArticleError: if `folder` is not a directory.
     """
@@ -97,7 +99,7 @@ def load_folder(folder: str | Path) -> Corpus:
     root = root.resolve()
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for path in _article_files(root):
+    for path in article_files(root, exclude):
         relative = path.relative_to(root).as_posix()
         try:
             found = list(read_file(path, relative))
@@ -109,10 +111,13 @@ def load_folder(folder: str | Path) -> Corpus:
     return Corpus(root, articles, skipped)
 
 
-def _article_files(root: Path) -> Iterator[Path]:
+def article_files(root: Path, exclude: Path | None = None) -> Iterator[Path]:
+    """The candidate article files under `root` (resolved), sorted; see `load_folder` for what is left out."""
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         if any(part.startswith(".") for part in relative.parts) or path.suffix.lower() not in SUFFIXES:
+            continue
+        if exclude is not None and path.is_relative_to(exclude):
             continue
         if not path.resolve().is_relative_to(root):
             logger.warning("Skipping %s: it points outside the articles folder.", relative.as_posix())
@@ -182,7 +187,7 @@ def _read_plain(text: str, source: str, markdown: bool) -> Article:
 
 
 def _read_jsonl(text: str, source: str) -> Iterator[Article]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 may sit inside a string
         if not line.strip():
             continue
         try:

@@ -39,12 +39,14 @@ _TRANSLATION = str.maketrans(
 )
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _NEWLINES = re.compile(r"\r\n?")
+_GROUP_REFERENCE = re.compile(r"\\(\d)")
 # A photo credit at the end of a caption line ("... representative Credit: AP"), or a line of its own.
 _CREDIT = re.compile(r"[^\S\n]*\b(?:Credit|Photo|Image|Picture)s?(?: credit)?:[^\S\n]*[^\n.!?]{0,60}$", re.MULTILINE)
 # Lines that are page furniture, not story.
 _BOILERPLATE = re.compile(
     r"^[^\S\n]*(?:Advertisement|ADVERTISEMENT|Share this(?: article)?|Getty Images|Image caption|Media caption"
-    r"|Follow us on [^\n]{0,40}|Read more:?[^\n]{0,80}|Related Topics)[^\S\n]*$",
+    r"|Follow us on (?:Twitter|Facebook|Instagram|X|TikTok|social media)|Read more:?|Read more: [^\n]{0,80}"
+    r"|Related Topics)[^\S\n]*$",
     re.MULTILINE,
 )
 # "Korea.Japan's", "regrettable\".It": a sentence end with no space before the next capitalised word.
@@ -89,8 +91,10 @@ class MappedText:
     def sub(self, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> MappedText:
         """`pattern.sub(repl, text)` that carries the origin of each character along.
 
-        A replacement as long as its match keeps the match's origins one for one; any other replacement takes the
-        origin of the match's first character (or, for an insertion, of the character that follows it).
+        Characters keep their own origins wherever the replacement still holds them: a replacement as long as its
+        match (one for one), a single group reference such as `r"\\1"` (the group's characters), or the match with
+        characters added before or after it. Added characters take the origin of the character they stand before;
+        any other replacement takes the origin of the match's first character.
         """
         pieces: list[str] = []
         origins: list[npt.NDArray[np.int64]] = []
@@ -101,17 +105,38 @@ class MappedText:
             origins.append(self.origin[last:start])
             replacement = repl(match) if callable(repl) else match.expand(repl)
             pieces.append(replacement)
-            if len(replacement) == end - start:
-                origins.append(self.origin[start:end])
-            elif replacement:
-                anchor = self.origin[start] if start < len(self.text) else self._end_origin()
-                origins.append(np.full(len(replacement), anchor, dtype=np.int64))
+            origins.append(self._replacement_origins(match, repl, replacement))
             last = end
         if not pieces:
             return self
         pieces.append(self.text[last:])
         origins.append(self.origin[last:])
         return MappedText("".join(pieces), np.concatenate(origins))
+
+    def _replacement_origins(
+        self, match: re.Match[str], repl: str | Callable[[re.Match[str]], str], replacement: str
+    ) -> npt.NDArray[np.int64]:
+        start, end = match.span()
+        matched = match.group()
+        group = _GROUP_REFERENCE.fullmatch(repl) if isinstance(repl, str) else None
+        if group is not None:
+            number = int(group.group(1))
+            return self.origin[match.start(number) : match.end(number)]
+        if len(replacement) == len(matched):
+            return self.origin[start:end]
+        if matched and replacement.startswith(matched):
+            added = np.full(len(replacement) - len(matched), self._origin_at(end), dtype=np.int64)
+            return np.concatenate([self.origin[start:end], added])
+        if matched and replacement.endswith(matched):
+            added = np.full(len(replacement) - len(matched), self._origin_at(start), dtype=np.int64)
+            return np.concatenate([added, self.origin[start:end]])
+        return np.full(len(replacement), self._origin_at(start), dtype=np.int64)
+
+    def _origin_at(self, position: int) -> int:
+        """The origin of the character at `position`, or just past the last one."""
+        if position < len(self.origin):
+            return int(self.origin[position])
+        return int(self.origin[-1]) + 1 if len(self.origin) else 0
 
     def strip(self) -> MappedText:
         """Drop leading and trailing whitespace."""
@@ -120,8 +145,19 @@ class MappedText:
         stripped = stripped.rstrip()
         return MappedText(stripped, self.origin[start : start + len(stripped)])
 
-    def _end_origin(self) -> int:
-        return int(self.origin[-1]) + 1 if len(self.origin) else 0
+
+def _glue_space(match: re.Match[str]) -> str:
+    """The space between glued sentences goes outside a quotation: 'ended. "We', but 'said "no." Then'.
+
+    Two of `_GLUED`'s alternatives meet at a quote mark after a full stop, one before and one after it; the parity
+    of the double quotes before it on the line tells whether it opens or closes a quotation.
+    """
+    text, position = match.string, match.start()
+    quote = position if text[position : position + 1] in "\"'" else position - 1
+    if text[quote : quote + 1] not in "\"'" or quote < 0:
+        return " "
+    opening = text[quote] == '"' and text.count('"', text.rfind("\n", 0, quote) + 1, quote) % 2 == 0
+    return " " if opening == (quote == position) else ""
 
 
 def clean(text: str, offset: int = 0) -> MappedText:
@@ -136,7 +172,8 @@ def clean(text: str, offset: int = 0) -> MappedText:
         'North Korea. Japan\\'s PM said "no".'
     """
     mapped = MappedText.of(text, offset).sub(_NEWLINES, "\n").sub(_INVISIBLE, "").translate(_TRANSLATION)
-    mapped = mapped.sub(_CREDIT, "").sub(_BOILERPLATE, "").sub(_GLUED, " ").sub(_SPACES, " ").sub(_LINE_EDGES, "")
+    mapped = mapped.sub(_CREDIT, "").sub(_BOILERPLATE, "").sub(_GLUED, _glue_space).sub(_SPACES, " ")
+    mapped = mapped.sub(_LINE_EDGES, "")
     wrap = " " if _BLANK_LINES.search(mapped.text) else "\n\n"
     mapped = mapped.sub(_LONE_NEWLINE, wrap)
     return mapped.sub(_BLANK_LINES, "\n\n").strip()

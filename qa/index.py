@@ -36,7 +36,7 @@ from haystack_integrations.components.embedders.sentence_transformers import (
 )
 from haystack_integrations.document_stores.faiss import FAISSDocumentStore
 
-from qa.articles import SUFFIXES, Article, ArticleError, Skipped, load_folder
+from qa.articles import SUFFIXES, Article, ArticleError, Skipped, article_files, load_folder
 from qa.passages import PassageSplitter
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEB
 FORMAT_VERSION = 1
 EMBEDDING_DIM = 384
 MANIFEST = "manifest.json"
+_MANIFEST_KEYS = frozenset({"format", "fingerprint", "generation", "settings", "articles"})
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 
 
@@ -221,7 +222,7 @@ class Index:
         if not folder.is_dir():
             raise ArticleError(f"Articles folder '{articles}' does not exist or is not a directory.")
         directory = Path(directory).expanduser().resolve()
-        fingerprint = _fingerprint(folder, settings)
+        fingerprint = _fingerprint(folder, directory, settings)
         report = IndexReport()
         current: Index | None = None
         if rebuild:
@@ -238,6 +239,14 @@ class Index:
             report.seconds = time.perf_counter() - started
             return current, report
         with _locked(directory):
+            if not rebuild:  # another process may have brought it up to date while this one waited
+                with contextlib.suppress(_Unusable):
+                    current = cls._load(directory)
+                    if current.manifest["fingerprint"] == fingerprint:
+                        report.rebuilt_because = None
+                        report.articles, report.passages = len(current.articles), current.store.count_documents()
+                        report.seconds = time.perf_counter() - started
+                        return current, report
             index = cls._update(folder, directory, settings, fingerprint, current, report, progress_bar)
         report.seconds = time.perf_counter() - started
         return index, report
@@ -253,10 +262,14 @@ class Index:
             raise _Unusable("no index yet")
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict):
+                raise _Unusable("its manifest.json is not an index manifest")
             if manifest.get("format") != FORMAT_VERSION:
                 raise _Unusable(
                     f"it was written in format {manifest.get('format')}, this version reads {FORMAT_VERSION}"
                 )
+            if not manifest.keys() >= _MANIFEST_KEYS:
+                raise _Unusable(f"its manifest.json lacks {', '.join(sorted(_MANIFEST_KEYS - manifest.keys()))}")
             generation = directory / manifest["generation"]
             store = FAISSDocumentStore(embedding_dim=EMBEDDING_DIM)
             if not (generation / "passages.faiss").exists():
@@ -283,7 +296,7 @@ class Index:
         report: IndexReport,
         progress_bar: bool,
     ) -> Index:
-        corpus = load_folder(folder)
+        corpus = load_folder(folder, exclude=directory)
         report.skipped = corpus.skipped
         if not corpus.articles:
             kinds = ", ".join(SUFFIXES)
@@ -371,15 +384,13 @@ def _unique(articles: list[Article]) -> dict[str, Article]:
     return unique
 
 
-def _fingerprint(folder: Path, settings: IndexSettings) -> str:
+def _fingerprint(folder: Path, directory: Path, settings: IndexSettings) -> str:
     """A hash of every candidate file's path and bytes, the settings and the format: cheap, no parsing."""
     digest = hashlib.sha256(json.dumps([FORMAT_VERSION, asdict(settings)]).encode())
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.suffix.lower() in SUFFIXES and not any(p.startswith(".") for p in relative.parts) and path.is_file():
-            digest.update(relative.as_posix().encode() + b"\0")
-            with contextlib.suppress(OSError):
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in article_files(folder, exclude=directory):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with contextlib.suppress(OSError):
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 

@@ -74,7 +74,7 @@ _ABBREVIATIONS = frozenset(
         "p.m",
     ]
 )
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|\n\n")
+_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9À-ÖØ-Þ])|\n\n")
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?]*[\"')\]]*$")
 
 

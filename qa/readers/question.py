@@ -160,6 +160,8 @@ class Question:
     topic: tuple[Term, ...] = field(default=())
     asks_subject: bool = False
     wants_duration: bool = False
+    wh_noun: str | None = None
+    descriptor: tuple[str, ...] = ()
 
 
 def analyse(question: str, nlp: Language) -> Question:
@@ -172,13 +174,16 @@ def analyse(question: str, nlp: Language) -> Question:
     """
     text = question.strip()
     doc = nlp(text)
-    terms = tuple(_terms(doc))
-    say = _SAY_QUESTION.match(text) or _QUOTED_AS.match(text)
+    wh_noun = _wh_noun(doc)
+    terms = tuple(term for term in _terms(doc) if term.lemma != wh_noun)
+    say = _QUOTED_AS.match(text) or _SAY_QUESTION.match(text)
     if say:
-        speaker = _person_in(say.group("speaker").strip(), doc)
+        phrase = say.group("speaker").strip()
+        speaker = _person_in(phrase, doc)
         speaker_words = {word.lower() for word in re.findall(r"\w+", speaker)}
         topic = tuple(term for term in terms if term.text.lower() not in speaker_words and term.lemma != "reporter")
-        return Question(text, Kind.QUOTE, terms, focus=speaker, topic=topic)
+        descriptor = () if speaker != phrase or _is_name(phrase) else _descriptor(phrase, nlp)
+        return Question(text, Kind.QUOTE, terms, focus=speaker, topic=topic, descriptor=descriptor)
     definition = _DEFINITION.match(text)
     if definition and any(token.pos_ == "PROPN" for token in doc):
         return Question(text, Kind.DEFINITION, terms, focus=definition.group("entity").strip())
@@ -196,13 +201,33 @@ def analyse(question: str, nlp: Language) -> Question:
         verbs=_verbs(doc),
         stranded_preposition=_stranded_preposition(doc),
         asks_subject=_asks_subject(doc),
+        wh_noun=wh_noun,
     )
 
 
 def _person_in(phrase: str, doc: Doc) -> str:
-    """The name inside a speaker phrase ("council leader Tom Reyes" -> "Tom Reyes"), or the phrase itself."""
-    people = [ent.text for ent in doc.ents if ent.label_ == "PERSON" and ent.text in phrase]
+    """The name heading a speaker phrase ("council leader Tom Reyes" -> "Tom Reyes"), or the phrase itself (not
+    "Brightwave" in "the Brightwave boss")."""
+    people = [ent.text for ent in doc.ents if ent.label_ == "PERSON" and phrase.endswith(ent.text)]
     return people[0] if people else phrase
+
+
+def _is_name(phrase: str) -> bool:
+    """ "Anneke de Vries", "Kishida": capitalised words (name particles allowed), no article."""
+    words = phrase.split()
+    particles = ("de", "van", "von", "der", "al", "el", "da", "di", "du", "le", "la", "bin")
+    return bool(words) and words[0][:1].isupper() and all(w[:1].isupper() or w in particles for w in words)
+
+
+def _descriptor(phrase: str, nlp: Language) -> tuple[str, ...]:
+    """The words that pick a person out by role: "the Brightwave boss" -> ("boss", "brightwave"); the head noun
+    first, then its modifiers ("Prime" in "the Prime Minister" is not optional: an Agriculture Minister is not it)."""
+    doc = nlp(phrase)
+    head = next((token for token in doc if token.head.i == token.i), None)
+    if head is None or head.pos_ not in ("NOUN", "PROPN"):
+        return ()
+    modifiers = [token.lower_ for token in head.lefts if token.dep_ in ("compound", "amod", "nmod", "poss")]
+    return (head.lower_, *[re.sub(r"'s$", "", word) for word in modifiers])
 
 
 def _terms(doc: Doc) -> list[Term]:
@@ -225,6 +250,13 @@ def _terms(doc: Doc) -> list[Term]:
 
 def _verbs(doc: Doc) -> tuple[str, ...]:
     return tuple(token.lemma_.lower() for token in doc if token.pos_ == "VERB" and token.lemma_.lower() not in _LIGHT)
+
+
+def _wh_noun(doc: Doc) -> str | None:
+    """The noun a "which"/"what" asks about: "crop" in "Which crops have suffered most?"."""
+    if len(doc) > 1 and doc[0].lower_ in ("which", "what") and doc[1].pos_ == "NOUN":
+        return doc[1].lemma_.lower()
+    return None
 
 
 def _asks_subject(doc: Doc) -> bool:

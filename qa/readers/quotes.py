@@ -21,7 +21,7 @@ from qa.readers.question import SPEECH_FORMS
 
 # A capitalised word; a full stop only after an initial or a title, so "said Kim Jong Un. Sung Kim ..." stops at "Un".
 _NAME_WORD = r"(?:[A-Z]\.|(?:Mr|Mrs|Ms|Dr|St|Jr)\.|[A-Z][\w'-]*)"
-_NAME = rf"(?:{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|de|van|von|al|bin|el))*)"
+_NAME = rf"(?:(?:de|van|von|al|el|da|di|du|le|la)\s+)?(?:{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|de|van|von|al|bin|el))*)"
 _SPEAKER = rf"(?:{_NAME}|he|she|He|She)"
 _QUOTE = re.compile(r'"([^"\n]{2,})"')
 _AFTER = re.compile(

@@ -32,6 +32,8 @@ from qa.readers.quotes import find_quotes, same_speaker
 # Below these, a passage does not support the question (weighted share of its words; share of its names/numbers).
 MIN_SUPPORT = 0.5
 MIN_PROPER_SUPPORT = 0.6
+# A sentence offering a typed answer must hold this share of the question's words that say what is asked.
+MIN_RELATION_SUPPORT = 0.35
 # Candidates scoring below this are not offered.
 MIN_SCORE = 0.35
 _ANSWER_DEPS = {"dobj", "attr", "oprd", "xcomp", "ccomp", "acomp", "dative", "npadvmod", "pobj", "nsubjpass"}
@@ -205,7 +207,11 @@ def _article_supports(question: Question, documents: list[Document], parsed: lis
 
 def _supported(question: Question, doc: Doc, support: tuple[float, float]) -> bool:
     share, proper_share = support
-    if question.kind in (Kind.QUOTE, Kind.DEFINITION):
+    if question.kind is Kind.QUOTE:
+        if question.descriptor:
+            return _described_person(doc, question.descriptor) is not None
+        return question.focus is not None and _mentions(doc, question.focus)
+    if question.kind is Kind.DEFINITION:
         return question.focus is not None and _mentions(doc, question.focus)
     return share >= MIN_SUPPORT / 2 and proper_share >= MIN_PROPER_SUPPORT
 
@@ -221,18 +227,42 @@ def _extract(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
         return _descriptions(question, doc, rank)
     if question.kind is Kind.ENTITY:
         return _entities(question, doc, rank)  # a typed question gets a typed answer or none
-    return list(_phrases(question, doc, rank)) or _sentences(question, doc, rank)
+    return list(_phrases(question, doc, rank)) + list(_instances(question, doc, rank)) or _sentences(
+        question, doc, rank
+    )
 
 
 def _quotes(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
     assert question.focus is not None
+    speaker = _described_person(doc, question.descriptor) if question.descriptor else question.focus
+    if speaker is None:
+        return
     for quote in find_quotes(doc):
-        if quote.speaker is None or not same_speaker(question.focus, quote.speaker):
+        if quote.speaker is None or not same_speaker(speaker, quote.speaker):
             continue
         words = doc.char_span(quote.start, quote.end, alignment_mode="expand")
         on_topic = _support(_only(question, question.topic), words)[0] if words is not None else 0.0
         score = (0.8 if quote.direct else 0.6) + (0.15 * on_topic if question.topic else 0.0)
         yield _Candidate(rank, quote.start, quote.end, score, "quote")
+
+
+def _described_person(doc: Doc, descriptor: tuple[str, ...]) -> str | None:
+    """The person the text describes by `descriptor` (head noun, then modifiers; see `question._descriptor`):
+    "Its chief engineer, Tobias Renner, warned ..." for ("engineer", "chief"). The modifiers must all appear in the
+    few words before the name; the head noun may be a synonym, so it only breaks ties."""
+    if not descriptor:
+        return None
+    head, modifiers = descriptor[0], set(descriptor[1:])
+    best, best_score = None, 0
+    for person in (ent for ent in doc.ents if ent.label_ == "PERSON"):
+        around = doc[max(person.sent.start, person.start - 6) : person.start]
+        words = {re.sub(r"'s$", "", token.lower_) for token in around} | {token.lemma_.lower() for token in around}
+        if not modifiers <= words:
+            continue
+        score = len(modifiers) + (head in words)
+        if score > best_score:
+            best, best_score = person.text, score
+    return best
 
 
 def _only(question: Question, terms: tuple[Term, ...]) -> Question:
@@ -309,17 +339,17 @@ def _title_before(doc: Doc, mention: Span) -> Span | None:
 
 
 def _evidence(question: Question, sentence: Span) -> float:
-    """How well a sentence (with its neighbours) supports an answer in it: the weighted share of the question's
-    words it holds, or 0 when it holds none of the words that say what is asked (the question's nouns, verbs and
-    adjectives, not its names): "How old is Okafor?" is not answered by a sentence that only names Okafor."""
-    doc = sentence.doc
-    window = doc[max(sentence.start - 1, 0) : min(sentence.end + 1, len(doc))]
-    relation = [term for term in question.terms if not term.proper]
-    near = doc[sentence.start : sentence.end]
-    if relation and not any(_matches(term, token) for term in relation for token in near):
+    """How well a sentence, read with its neighbours, supports an answer in it: the weighted share of the question's
+    words the three sentences hold, or 0 when the sentence itself lacks most of the words that say what is asked
+    (the question's nouns, verbs and adjectives, not its names): "How old is Okafor?" is not answered by a sentence
+    that only names Okafor, nor "When will Redbridge move to a new stadium?" by one that only says "move"."""
+    relation = tuple(term for term in question.terms if not term.proper)
+    if relation and _support(_only(question, relation), sentence)[0] < MIN_RELATION_SUPPORT:
         return 0.0
-    share, _ = _support(question, window)
-    return share
+    sentences = list(sentence.doc.sents)
+    position = next(i for i, other in enumerate(sentences) if other.start == sentence.start)
+    first, last = sentences[max(position - 1, 0)], sentences[min(position + 1, len(sentences) - 1)]
+    return _support(question, sentence.doc[first.start : last.end])[0]
 
 
 def _entities(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
@@ -333,10 +363,14 @@ def _entities(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
             if entity.label_ not in question.answer_types or _in_question(question, entity):
                 continue
             span = _with_unit(entity)
-            type_fit = 1.0 if entity.label_ == question.answer_types[0] else 0.3
-            if question.wants_duration:
-                type_fit = 1.0 if _DURATION.search(span.text) else 0.2
-            score = 0.45 * share + 0.3 * type_fit + 0.15 * _nearness(entity, hits) + 0.1 * _role(question, entity)
+            if question.wants_duration and not _DURATION.search(span.text):
+                continue  # "How long?" wants "30 months", not "2027"
+            type_fit = (
+                (1.0, 0.8)[question.answer_types.index(entity.label_)]
+                if entity.label_ in question.answer_types[:2]
+                else 0.4
+            )
+            score = 0.4 * share + 0.3 * type_fit + 0.1 * _nearness(entity, hits) + 0.2 * _role(question, entity)
             yield _Candidate(rank, span.start_char, span.end_char, score, "entity")
 
 
@@ -365,6 +399,21 @@ def _phrases(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
                     continue
                 quoted = 0.1 if _quoted(span) else 0.0
                 yield _Candidate(rank, span.start_char, span.end_char, 0.45 + 0.4 * share + quoted, "phrase")
+
+
+def _instances(question: Question, doc: Doc, rank: int) -> Iterable[_Candidate]:
+    """ "Which crops ...?": a phrase that names instances of the crops, "Maize and sunflower crops"."""
+    if question.wh_noun is None:
+        return
+    for sentence in doc.sents:
+        share = _support(question, sentence)[0]
+        for token in sentence:
+            if token.lemma_.lower() != question.wh_noun or token.pos_ != "NOUN":
+                continue
+            first = token.head if token.dep_ == "conj" else token  # "Maize and sunflower crops"
+            span = doc[first.left_edge.i : token.i + 1]
+            if any(t.pos_ in ("PROPN", "NOUN") and t.i != token.i for t in span):
+                yield _Candidate(rank, span.start_char, span.end_char, 0.4 + 0.4 * share, "instance")
 
 
 def _arguments(question: Question, verb: Token) -> Iterable[Token]:
@@ -433,6 +482,10 @@ def _nearness(entity: Span, hits: list[int]) -> float:
 def _role(question: Question, entity: Span) -> float:
     """Syntax: an entity that is an argument of a question verb, or the object of a place/time preposition."""
     root = entity.root
+    while (
+        root.dep_ == "appos" and root.head.i != root.i
+    ):  # "by a manufacturer, Kerrow Components,": the manufacturer's role
+        root = root.head
     head = root.head
     if head.lemma_.lower() in question.verbs and root.dep_ in ("nsubj", "dobj", "nsubjpass", "npadvmod"):
         return 1.0
