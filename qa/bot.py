@@ -18,9 +18,9 @@ from haystack import Document, ExtractedAnswer
 from qa.defaults import DEFAULT_ARTICLES, DEFAULT_INDEX_DIR, DEFAULT_TOP_K
 from qa.followup import Turn, resolve
 from qa.index import Index, IndexReport, IndexSettings
+from qa.nlp import SPACY_LOCK, load_spacy
 from qa.passages import original_span
 from qa.readers import make_reader
-from qa.readers.rules import SPACY_LOCK, load_spacy
 from qa.retrieve import retrieval_pipeline
 
 MAX_QUESTION_CHARS = 1000

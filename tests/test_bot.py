@@ -14,6 +14,7 @@ from tests.conftest import DATA, SEEDS, SHARED
 
 SEED_FILE = SEEDS / "seed-north-korea.txt"
 HELDOUT = DATA / "heldout"
+HELDOUT2 = DATA / "heldout2"
 
 
 def _normalise(text: str) -> str:
@@ -48,6 +49,11 @@ def heldout_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
     return Bot(articles=HELDOUT / "articles", index_dir=tmp_path_factory.mktemp("heldout"), progress_bar=False)
 
 
+@pytest.fixture(scope="module")
+def heldout2_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    return Bot(articles=HELDOUT2 / "articles", index_dir=tmp_path_factory.mktemp("heldout2"), progress_bar=False)
+
+
 def test_quotes_sung_kim_with_offsets_into_the_seed_file(seed_bot: Bot) -> None:
     result = seed_bot.ask("What did Sung Kim say?")
 
@@ -67,12 +73,19 @@ def test_developer_questions_are_answered_and_unanswerable_ones_declined(seed_bo
     assert declined == unanswerable
 
 
-def test_heldout_questions_on_unseen_articles(heldout_bot: Bot) -> None:
-    """Articles and questions written apart from the reader, in four formats with messy text."""
-    share, declined, unanswerable = _score(heldout_bot, HELDOUT / "questions.jsonl")
+@pytest.mark.parametrize(
+    ("bot_fixture", "folder", "floor", "declines"),
+    [("heldout_bot", HELDOUT, 0.75, 6), ("heldout2_bot", HELDOUT2, 0.65, 2)],
+)
+def test_questions_written_apart_from_the_reader(
+    request: pytest.FixtureRequest, bot_fixture: str, folder: Path, floor: float, declines: int
+) -> None:
+    """Articles and questions written by others than the reader's author, in four formats with messy text. The
+    floors sit just under today's scores (see the README), so that a change that loses answers fails here."""
+    share, declined, _ = _score(request.getfixturevalue(bot_fixture), folder / "questions.jsonl")
 
-    assert share >= 0.6
-    assert declined >= unanswerable - 1
+    assert share >= floor
+    assert declined >= declines
 
 
 def test_every_answer_is_exactly_the_cited_characters(seed_bot: Bot, heldout_bot: Bot) -> None:

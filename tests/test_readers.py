@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from haystack import Document
+from qa.nlp import load_spacy
 
 from qa.readers.question import Kind, analyse
 from qa.readers.quotes import find_quotes, same_speaker
-from qa.readers.rules import RuleReader, load_spacy
+from qa.readers.rules import RuleReader
 
 
 @pytest.fixture(scope="module")

@@ -148,6 +148,8 @@ class Question:
     :param answer_types: spaCy entity labels an answer may have, most typical first (ENTITY questions).
     :param verbs: lemmas of the question's content verbs (PHRASE questions look for their arguments).
     :param stranded_preposition: "of" in "What has North Korea accused Seoul of?": the answer is its object.
+    :param given: lemmas of the question's names that the article being read holds somewhere (set per article
+        by the reader), so a passage that says "the line" still supports "When will the Eastline open?".
     """
 
     text: str
@@ -162,6 +164,7 @@ class Question:
     wants_duration: bool = False
     wh_noun: str | None = None
     descriptor: tuple[str, ...] = ()
+    given: frozenset[str] = frozenset()
 
 
 def analyse(question: str, nlp: Language) -> Question:

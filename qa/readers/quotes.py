@@ -15,17 +15,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from qa.readers.question import SPEECH_FORMS
 
 # A capitalised word; a full stop only after an initial or a title, so "said Kim Jong Un. Sung Kim ..." stops at "Un".
 _NAME_WORD = r"(?:[A-Z]\.|(?:Mr|Mrs|Ms|Dr|St|Jr)\.|[A-Z][\w'-]*)"
 _NAME = rf"(?:(?:de|van|von|al|el|da|di|du|le|la)\s+)?(?:{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|de|van|von|al|bin|el))*)"
-_SPEAKER = rf"(?:{_NAME}|he|she|He|She)"
+# "the sheriff", "the hospital's chief executive": a role, resolved to the person who holds it (`_by_role`).
+_ROLE = r"(?:the|The)\s+(?:[a-z][\w-]*(?:'s)?\s+){0,3}?[a-z][\w-]*"
+_SPEAKER = rf"(?:{_NAME}|he|she|He|She|{_ROLE})"
+# Lower-case words of a title before a name: "governor Anneli Rask told reporters".
+_TITLE_WORDS = r"(?:[a-z][\w-]*\s+){0,3}?"
 _QUOTE = re.compile(r'"([^"\n]{2,})"')
 _AFTER = re.compile(
-    rf"\s*[,.]?\s*(?:(?:{SPEECH_FORMS})\s+(?:(?:the|a|an|[a-z][\w-]*)\s+){{0,4}}?(?P<s1>{_NAME})|(?P<s2>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?"
+    rf"\s*[,.]?\s*(?:(?:{SPEECH_FORMS})\s+(?:(?:the|a|an|[a-z][\w-]*)\s+){{0,4}}?(?P<s1>{_NAME})|{_TITLE_WORDS}(?P<s2>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?"
     rf"(?:{SPEECH_FORMS})\b)"
 )
 _BEFORE = re.compile(rf"(?P<s>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?(?:{SPEECH_FORMS})\b[^\".!?]{{0,40}}?[:,]?\s*$")
@@ -100,8 +104,8 @@ def find_quotes(doc: Doc) -> list[Quote]:
         speaker = _speaker_after(text, match.end()) or _speaker_before(text, match.start())
         if speaker is None and previous is not None and _continues(text, previous, match.start()):
             speaker = previous.speaker
-        elif speaker is not None and speaker.lower() in ("he", "she"):
-            speaker = _last_person(doc, match.start())
+        elif speaker is not None:
+            speaker = _resolve(doc, speaker, match.start())
         quote = Quote(start, end, speaker, direct=True)
         quotes.append(quote)
         previous = quote
@@ -109,9 +113,7 @@ def find_quotes(doc: Doc) -> list[Quote]:
     for match in _REPORTED.finditer(text):
         if any(text[end : match.start()].strip(" ,.") == "" for end in attributions):
             continue  # the attribution of a direct quote ('"...," Kim told reporters on Monday'), not speech
-        speaker = match.group("s")
-        if speaker.lower() in ("he", "she"):
-            speaker = _last_person(doc, match.start()) or speaker
+        speaker = _resolve(doc, match.group("s"), match.start()) or match.group("s")
         start, end = _trim(text, match.start("clause"), match.end("clause"))
         if end - start > 3 and not any(q.start <= start < q.end for q in quotes):
             quotes.append(Quote(start, end, speaker, direct=False))
@@ -169,6 +171,49 @@ def _continues(text: str, previous: Quote, position: int) -> bool:
     return text[paragraph_start:position].strip() == "" and "\n" in text[previous.end : position]
 
 
-def _last_person(doc: Doc, position: int) -> str | None:
-    people = [ent.text for ent in doc.ents if ent.label_ == "PERSON" and ent.end_char <= position]
-    return people[-1] if people else None
+def _resolve(doc: Doc, speaker: str, position: int) -> str | None:
+    """A name stays; "he"/"she" is the last person named before `position`; "the sheriff" is the last person named
+    before it with "sheriff" in their title."""
+    if speaker.lower() in ("he", "she"):
+        people = [ent.text for ent in doc.ents if ent.label_ == "PERSON" and ent.end_char <= position]
+        return people[-1] if people else None
+    if speaker.lower().startswith("the "):
+        role = speaker.lower().split()
+        return described_person(doc, (role[-1],), before=position, head_required=True) or speaker
+    return speaker
+
+
+def described_person(
+    doc: Doc, descriptor: tuple[str, ...], before: int | None = None, head_required: bool = False
+) -> str | None:
+    """The person the text describes by `descriptor` (a head noun, then its modifiers), from the words just before
+    the name or in an apposition after it: ("engineer", "chief") finds "Its chief engineer, Tobias Renner, warned",
+    ("executive", "chief") "Dr Priya Nandakumar, the hospital's chief executive, said". Every modifier must be
+    there; the head noun may be a synonym ("boss" for "managing director") unless `head_required`. With `before`,
+    only people named before that offset count, and the latest wins ties."""
+    if not descriptor:
+        return None
+    head, modifiers = descriptor[0], set(descriptor[1:])
+    best, best_score = None, 0
+    for person in (ent for ent in doc.ents if ent.label_ == "PERSON"):
+        if before is not None and person.end_char > before:
+            continue
+        words = _title_words(person)
+        if not modifiers <= words or (head_required and head not in words):
+            continue
+        score = len(modifiers) + (head in words)
+        if score >= best_score and score > 0:
+            best, best_score = person.text, score
+    return best
+
+
+def _title_words(person: Span) -> set[str]:
+    """Lower-cased words and lemmas around a name that may say who the person is."""
+    doc = person.doc
+    around = list(doc[max(person.sent.start, person.start - 6) : person.end])
+    if person.end < len(doc) and doc[person.end].text == ",":  # an apposition: "X, the hospital's chief executive,"
+        for token in doc[person.end + 1 : min(person.sent.end, person.end + 9)]:
+            if token.text in (",", ".", ";"):
+                break
+            around.append(token)
+    return {re.sub(r"'s$", "", token.lower_) for token in around} | {token.lemma_.lower() for token in around}

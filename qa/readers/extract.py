@@ -1,0 +1,294 @@
+"""Candidate answer spans in one parsed passage, by the kind of question (see `qa.readers.question.Kind`).
+
+Each extractor yields `Found` spans with a score in [0, 1]; `qa.readers.rules.RuleReader` ranks them across
+passages. The scores weigh the same few signals throughout: how much of the question the surrounding sentences
+hold (`evidence`), whether the span has the expected type, how near it sits to the question's words, and its
+syntactic role (an argument of the question's verb, the object of a place preposition).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from qa.readers.evidence import MIN_PROPER_SUPPORT, MIN_SUPPORT, evidence, hits, in_question, matches, support
+from qa.readers.question import Kind, Question
+from qa.readers.quotes import described_person, find_quotes, same_speaker
+
+_ANSWER_DEPS = {"dobj", "attr", "oprd", "xcomp", "ccomp", "acomp", "dative", "npadvmod", "pobj", "nsubjpass"}
+_DURATION = re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))\b", re.I)
+_LOCATIVE = {"in", "at", "on", "near", "from", "to", "inside", "outside", "across"}
+
+
+@dataclass(frozen=True)
+class Found:
+    """A candidate answer: character offsets in the passage, a score in [0, 1], and how it was found."""
+
+    start: int
+    end: int
+    score: float
+    kind: str
+
+
+def extract(question: Question, doc: Doc) -> Iterable[Found]:
+    """The candidate answers to `question` in the passage `doc`."""
+    if question.kind is Kind.QUOTE:
+        return _quotes(question, doc)
+    if question.kind is Kind.DEFINITION:
+        return _descriptions(question, doc)
+    if question.kind is Kind.ENTITY:
+        return _entities(question, doc)  # a typed question gets a typed answer or none
+    return list(_phrases(question, doc)) + list(_instances(question, doc)) or _sentences(question, doc)
+
+
+def _quotes(question: Question, doc: Doc) -> Iterable[Found]:
+    assert question.focus is not None
+    speaker = described_person(doc, question.descriptor) if question.descriptor else question.focus
+    if speaker is None:
+        return
+    for quote in find_quotes(doc):
+        if quote.speaker is None or not same_speaker(speaker, quote.speaker):
+            continue
+        words = doc.char_span(quote.start, quote.end, alignment_mode="expand")
+        on_topic = support(question.topic, words)[0] if words is not None else 0.0
+        score = (0.8 if quote.direct else 0.6) + (0.15 * on_topic if question.topic else 0.0)
+        yield Found(quote.start, quote.end, score, "quote")
+
+
+def mentions(doc: Doc, name: str) -> bool:
+    return any(same_speaker(name, ent.text) for ent in doc.ents) or name.lower() in doc.text.lower()
+
+
+def _descriptions(question: Question, doc: Doc) -> Iterable[Found]:
+    """What the text calls the person or thing asked about: an appositive, a title before the name."""
+    assert question.focus is not None
+    for mention in _mentions_of(doc, question.focus):
+        root = mention.root
+        described: Span | None = None
+        score = 0.0
+        if root.dep_ == "appos" and root.head.pos_ in ("NOUN", "PROPN"):
+            head = root.head
+            described = _without(head, mention, root)
+            score = 0.85
+        elif any(child.dep_ == "appos" for child in root.children):
+            appos = next(child for child in root.children if child.dep_ == "appos")
+            described = doc[appos.left_edge.i : appos.right_edge.i + 1]
+            score = 0.8
+        else:
+            described = (
+                _comma_description(doc, mention)
+                or _title_before(doc, mention)
+                or _title_inside(mention, question.focus)
+            )
+            score = 0.7
+        if described is not None and len(described.text) > 2:
+            yield Found(described.start_char, described.end_char, score, "description")
+        clause = next((child for child in root.children if child.dep_ == "relcl"), None)
+        if clause is not None and clause.left_edge.lower_ in ("who", "whose"):  # "X, who chairs the committee,"
+            words = doc[clause.left_edge.i + 1 : clause.right_edge.i + 1]
+            yield Found(words.start_char, words.end_char, 0.6, "description")
+
+
+def _mentions_of(doc: Doc, name: str) -> list[Span]:
+    people = [ent for ent in doc.ents if same_speaker(name, ent.text)]
+    return people
+
+
+def _without(head: Token, mention: Span, appos: Token) -> Span | None:
+    """The phrase headed by `head`, up to (not including) the appositive name."""
+    doc = head.doc
+    start = head.left_edge.i
+    end = head.i + 1
+    for child in head.rights:
+        if child.i >= appos.left_edge.i or child.dep_ in ("punct", "appos", "relcl"):
+            break
+        end = child.right_edge.i + 1
+    span = doc[start:end]
+    return None if span.start <= mention.start < span.end else span
+
+
+def _comma_description(doc: Doc, mention: Span) -> Span | None:
+    """ "US Representative for North Korea, Sung Kim speaks ...": a phrase before ", NAME" opening the sentence."""
+    sentence = mention.sent
+    before = doc[sentence.start : mention.start]
+    if len(before) < 2 or before[-1].text != ",":
+        return None
+    phrase = doc[sentence.start : mention.start - 1]
+    if "," in phrase.text or not any(token.pos_ in ("NOUN", "PROPN") for token in phrase):
+        return None
+    return phrase
+
+
+def _title_inside(mention: Span, name: str) -> Span | None:
+    """ "Councillor Martin Oduya" tagged as one name: the words before the name asked about."""
+    asked = {word.lower() for word in name.split()}
+    start = mention.start
+    while start < mention.end and mention.doc[start].lower_ not in asked:
+        start += 1
+    return mention.doc[mention.start : start] if mention.start < start < mention.end else None
+
+
+def _title_before(doc: Doc, mention: Span) -> Span | None:
+    """ "North Korean leader Kim Jong Un": the words of the name's noun phrase before the name."""
+    start = mention.start
+    while start > mention.sent.start:
+        token = doc[start - 1]
+        if token.dep_ not in ("compound", "amod", "nmod", "poss", "case", "det") or not (
+            start <= token.head.i < mention.end
+        ):
+            break
+        start -= 1
+    while start < mention.start and (doc[start].dep_ in ("det", "case") or doc[start].ent_type_ == "PERSON"):
+        start += 1
+    if start == mention.start:
+        return None
+    return doc[start : mention.start]
+
+
+def _entities(question: Question, doc: Doc) -> Iterable[Found]:
+    """Entities of the expected type, scored by how much of the question their sentence holds and how near."""
+    for sentence in doc.sents:
+        share = evidence(question, sentence, relaxed=True)
+        if share < MIN_SUPPORT / 2:
+            continue
+        strict = evidence(question, sentence) > 0
+        asked = hits(question, sentence)
+        for entity in sentence.ents:
+            if entity.label_ not in question.answer_types or in_question(question, entity):
+                continue
+            if not strict and not _linked(question, entity):
+                continue  # little of what is asked is here, and the entity is not attached to what is
+            span = _with_unit(entity)
+            if question.wants_duration and not _DURATION.search(span.text):
+                continue  # "How long?" wants "30 months", not "2027"
+            type_fit = (
+                (1.0, 0.8)[question.answer_types.index(entity.label_)]
+                if entity.label_ in question.answer_types[:2]
+                else 0.4
+            )
+            score = 0.4 * share + 0.3 * type_fit + 0.1 * _nearness(entity, asked) + 0.2 * _role(question, entity)
+            yield Found(span.start_char, span.end_char, score, "entity")
+
+
+def _linked(question: Question, entity: Span) -> bool:
+    """Whether the entity hangs (within two steps of the parse) from one of the question's own words: "18 September"
+    in "before its next meeting on 18 September" for "When is the next policy meeting?"."""
+    head = entity.root.head
+    for _ in range(2):
+        if any(matches(term, head) for term in question.terms if not term.proper):
+            return True
+        head = head.head
+    return False
+
+
+def _with_unit(entity: Span) -> Span:
+    """A number with the unit that follows it: "120 million" + "euros", "14" + "stops"."""
+    doc = entity.doc
+    if entity.label_ in ("CARDINAL", "MONEY", "QUANTITY") and entity.end < len(doc):
+        following = doc[entity.end]
+        if following.pos_ == "NOUN" and entity.root.head.i == following.i:
+            return doc[entity.start : entity.end + 1]
+    return entity
+
+
+def _phrases(question: Question, doc: Doc) -> Iterable[Found]:
+    """The argument of the question's verb that the question does not already fill."""
+    for sentence in doc.sents:
+        share = evidence(question, sentence)
+        if share < MIN_SUPPORT:
+            continue
+        for verb in sentence:
+            if verb.pos_ not in ("VERB", "AUX") or verb.lemma_.lower() not in question.verbs:
+                continue
+            for argument in _arguments(question, verb):
+                span = _phrase_span(argument)
+                if span is None or in_question(question, span, threshold=0.5):
+                    continue
+                quoted = 0.1 if _quoted(span) else 0.0
+                yield Found(span.start_char, span.end_char, 0.45 + 0.4 * share + quoted, "phrase")
+
+
+def _instances(question: Question, doc: Doc) -> Iterable[Found]:
+    """ "Which crops ...?": a phrase that names instances of the crops, "Maize and sunflower crops"."""
+    if question.wh_noun is None:
+        return
+    for sentence in doc.sents:
+        share = support(question.terms, sentence, question.given)[0]
+        for token in sentence:
+            if token.lemma_.lower() != question.wh_noun or token.pos_ != "NOUN":
+                continue
+            first = token.head if token.dep_ == "conj" else token  # "Maize and sunflower crops"
+            span = doc[first.left_edge.i : token.i + 1]
+            if any(t.pos_ in ("PROPN", "NOUN") and t.i != token.i for t in span):
+                yield Found(span.start_char, span.end_char, 0.4 + 0.4 * share, "instance")
+
+
+def _arguments(question: Question, verb: Token) -> Iterable[Token]:
+    for child in verb.children:
+        if question.asks_subject:
+            if child.dep_ in ("nsubj", "nsubjpass"):
+                yield child
+        elif question.stranded_preposition:
+            if child.dep_ == "prep" and child.lower_ == question.stranded_preposition:
+                yield from (grandchild for grandchild in child.children if grandchild.dep_ == "pobj")
+        elif child.dep_ in _ANSWER_DEPS:
+            yield child
+        elif child.dep_ == "xcomp":
+            yield from (grandchild for grandchild in child.children if grandchild.dep_ in ("dobj", "attr"))
+
+
+def _phrase_span(token: Token) -> Span | None:
+    """The noun phrase of `token`, or its whole subtree for a clause; quotes kept whole."""
+    doc = token.doc
+    if token.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
+        for chunk in doc.noun_chunks:
+            if chunk.start <= token.i < chunk.end:
+                return chunk
+    span = doc[token.left_edge.i : token.right_edge.i + 1]
+    while len(span) > 1 and (span[-1].is_punct and span[-1].text != '"'):
+        span = span[:-1]
+    if len(span) > 1 and span[0].text == '"' and span[-1].text != '"':
+        span = span[1:]
+    return span if len(span.text) > 1 else None
+
+
+def _quoted(span: Span) -> bool:
+    doc = span.doc
+    return (span.start > 0 and doc[span.start - 1].text == '"') or span.text.startswith('"')
+
+
+def _sentences(question: Question, doc: Doc) -> Iterable[Found]:
+    """The fallback: a whole sentence that holds most of the question's words."""
+    for sentence in doc.sents:
+        share, proper = support(question.terms, sentence, question.given)
+        if share >= 0.6 and proper >= MIN_PROPER_SUPPORT:
+            yield Found(sentence.start_char, sentence.end_char, 0.25 + 0.4 * share, "sentence")
+
+
+def _nearness(entity: Span, hits: list[int]) -> float:
+    if not hits:
+        return 0.0
+    distance = min(min(abs(i - entity.start), abs(i - (entity.end - 1))) for i in hits)
+    return 1.0 / (1.0 + distance / 4)
+
+
+def _role(question: Question, entity: Span) -> float:
+    """Syntax: an entity that is an argument of a question verb, or the object of a place/time preposition."""
+    root = entity.root
+    while (
+        root.dep_ == "appos" and root.head.i != root.i
+    ):  # "by a manufacturer, Kerrow Components,": the manufacturer's role
+        root = root.head
+    head = root.head
+    if head.lemma_.lower() in question.verbs and root.dep_ in ("nsubj", "dobj", "nsubjpass", "npadvmod"):
+        return 1.0
+    if root.dep_ == "pobj" and (head.lower_ in _LOCATIVE or head.head.lemma_.lower() in question.verbs):
+        return 1.0
+    if root.dep_ == "pobj" and head.dep_ == "agent":  # "supplied by Kerrow Components"
+        return 1.0
+    if root.dep_ in ("compound", "amod", "nmod", "poss"):
+        return -0.5
+    return 0.0
