@@ -15,9 +15,9 @@ from typing import Any
 
 from haystack import Document, ExtractedAnswer
 
-from qa.defaults import DEFAULT_ARTICLES, DEFAULT_INDEX_DIR, DEFAULT_TOP_K
+from qa.defaults import DEFAULT_INDEX_DIR, DEFAULT_TOP_K
 from qa.followup import Turn, resolve
-from qa.index import Index, IndexReport, IndexSettings
+from qa.index import Index, IndexReport, IndexSettings, articles_folder
 from qa.nlp import SPACY_LOCK, load_spacy
 from qa.passages import original_span
 from qa.readers import make_reader
@@ -117,7 +117,7 @@ class Bot:
 
     def __init__(
         self,
-        articles: str | Path = DEFAULT_ARTICLES,
+        articles: str | Path | None = None,
         index_dir: str | Path = DEFAULT_INDEX_DIR,
         top_k: int = DEFAULT_TOP_K,
         reader_model: str | None = None,
@@ -127,6 +127,8 @@ class Bot:
     ) -> None:
         """Open (building or updating if needed) the index of `articles`, and load the models once.
 
+        :param articles: the folder of articles; by default `$QA_ARTICLES`, else the folder the index was last built
+            from, else the bundled `seeds/`.
         :param top_k: passages retrieved and read per question.
         :param reader_model: a transformers extractive QA model (local path or cached hub id) to read with instead
             of the built-in reader.
@@ -136,7 +138,7 @@ class Bot:
         """
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, not {top_k}.")
-        self.articles = Path(articles).expanduser().resolve()
+        self.articles = articles_folder(articles, index_dir).expanduser().resolve()
         self.settings = settings or IndexSettings()
         self.top_k = top_k
         self.index, self.report = Index.open(
@@ -166,28 +168,25 @@ class Bot:
 
     def _answers(self, extracted: list[ExtractedAnswer]) -> list[Answer]:
         """Cited answers, best first; none when the reader's best guess is that there is no answer."""
-        ranked = sorted(extracted, key=lambda answer: -answer.score)
         answers: list[Answer] = []
-        for answer in ranked:
+        for answer in sorted(extracted, key=lambda answer: -answer.score):
             if answer.data is None or answer.document is None or answer.document_offset is None:
                 if not answers:
                     return []  # "no answer" outranks every span
                 continue
             if answers and answer.score < RELATIVE_SCORE_FLOOR * answers[0].score:
                 break
-            cited = self._cite(answer)
+            offset = answer.document_offset
+            cited = self._cite(answer.document, offset.start, offset.end, answer.score)
             if cited is not None and not any(_overlaps(cited, kept) for kept in answers):
                 answers.append(cited)
             if len(answers) == self.top_k:
                 break
         return answers
 
-    def _cite(self, answer: ExtractedAnswer) -> Answer | None:
-        document: Document = answer.document  # type: ignore[assignment]
-        offset = answer.document_offset
-        assert offset is not None
+    def _cite(self, document: Document, start: int, end: int, score: float) -> Answer | None:
+        """The answer `document.content[start:end]`, trimmed, as characters of the original article."""
         content = document.content or ""
-        start, end = offset.start, offset.end
         while start < end and content[start].isspace():
             start += 1
         while end > start and content[end - 1].isspace():
@@ -199,7 +198,7 @@ class Bot:
         base = meta["start"]
         return Answer(
             text=meta["original"][first - base : last - base],
-            score=round(float(answer.score), 4),
+            score=round(float(score), 4),
             title=meta["title"],
             source=self._source(meta["source"]),
             start=first,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qa.defaults import DEFAULT_ARTICLES, DEFAULT_INDEX_DIR, DEFAULT_TOP_K
+from qa.defaults import DEFAULT_INDEX_DIR, DEFAULT_TOP_K
 
 if TYPE_CHECKING:
     from qa.bot import Answer, Result
@@ -31,9 +31,9 @@ def _user_errors() -> tuple[type[Exception], ...]:
 _articles_option = click.option(
     "--articles",
     type=click.Path(path_type=Path),
-    default=DEFAULT_ARTICLES,
-    show_default=True,
-    help="Folder of articles (.txt, .md, .json, .jsonl). Env: QA_ARTICLES.",
+    default=None,
+    help="Folder of articles (.txt, .md, .json, .jsonl). Default: $QA_ARTICLES, else the folder last indexed, "
+    "else the bundled seeds/.",
 )
 _index_option = click.option(
     "--index-dir",
@@ -88,17 +88,17 @@ def ask(question: str, articles: Path, index_dir: Path, top_k: int, reader_model
 @_articles_option
 @_index_option
 @click.option("--rebuild", is_flag=True, help="Start over instead of updating what changed.")
-def index(articles: Path, index_dir: Path, rebuild: bool) -> None:
+def index(articles: Path | None, index_dir: Path, rebuild: bool) -> None:
     """Index the articles folder (only what changed since the last run).
 
     Example:
 
         qa index --articles path/to/folder
     """
-    from qa.index import Index
+    from qa.index import Index, articles_folder
 
     try:
-        _, report = Index.open(articles, index_dir, rebuild=rebuild)
+        _, report = Index.open(articles_folder(articles, index_dir), index_dir, rebuild=rebuild)
     except _user_errors() as error:
         raise click.ClickException(str(error)) from error
     _report(report, always=True)

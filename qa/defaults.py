@@ -4,6 +4,6 @@ import os
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ARTICLES = Path(os.environ.get("QA_ARTICLES", _ROOT / "seeds"))
+SEEDS = _ROOT / "seeds"
 DEFAULT_INDEX_DIR = Path(os.environ.get("QA_INDEX_DIR", _ROOT / "index"))
 DEFAULT_TOP_K = 5

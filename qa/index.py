@@ -37,6 +37,7 @@ from haystack_integrations.components.embedders.sentence_transformers import (
 from haystack_integrations.document_stores.faiss import FAISSDocumentStore
 
 from qa.articles import SUFFIXES, Article, ArticleError, Skipped, article_files, load_folder
+from qa.defaults import SEEDS
 from qa.passages import PassageSplitter
 
 logger = logging.getLogger(__name__)
@@ -370,6 +371,20 @@ class Index:
         for entry in self.directory.iterdir():
             if entry.is_dir() and entry.name != generation and (entry.name.startswith("g") or entry.suffix == ".tmp"):
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+def articles_folder(articles: str | Path | None, directory: str | Path) -> Path:
+    """The folder to answer from: `articles` if given, else `$QA_ARTICLES`, else the folder the index in `directory`
+    was last built from (so that `qa index --articles X` and then `qa ask` asks about X), else the bundled seeds."""
+    if articles is not None:
+        return Path(articles)
+    if os.environ.get("QA_ARTICLES"):
+        return Path(os.environ["QA_ARTICLES"])
+    try:
+        recorded = json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8")).get("articles_folder")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    return Path(recorded) if isinstance(recorded, str) and Path(recorded).is_dir() else SEEDS
 
 
 class _Unusable(Exception):

@@ -15,6 +15,7 @@ from tests.conftest import DATA, SEEDS, SHARED
 SEED_FILE = SEEDS / "seed-north-korea.txt"
 HELDOUT = DATA / "heldout"
 HELDOUT2 = DATA / "heldout2"
+HELDOUT3 = DATA / "heldout3"
 
 
 def _normalise(text: str) -> str:
@@ -54,6 +55,11 @@ def heldout2_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
     return Bot(articles=HELDOUT2 / "articles", index_dir=tmp_path_factory.mktemp("heldout2"), progress_bar=False)
 
 
+@pytest.fixture(scope="module")
+def heldout3_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    return Bot(articles=HELDOUT3 / "articles", index_dir=tmp_path_factory.mktemp("heldout3"), progress_bar=False)
+
+
 def test_quotes_sung_kim_with_offsets_into_the_seed_file(seed_bot: Bot) -> None:
     result = seed_bot.ask("What did Sung Kim say?")
 
@@ -75,7 +81,7 @@ def test_developer_questions_are_answered_and_unanswerable_ones_declined(seed_bo
 
 @pytest.mark.parametrize(
     ("bot_fixture", "folder", "floor", "declines"),
-    [("heldout_bot", HELDOUT, 0.75, 6), ("heldout2_bot", HELDOUT2, 0.65, 2)],
+    [("heldout_bot", HELDOUT, 0.75, 6), ("heldout2_bot", HELDOUT2, 0.65, 2), ("heldout3_bot", HELDOUT3, 0.7, 3)],
 )
 def test_questions_written_apart_from_the_reader(
     request: pytest.FixtureRequest, bot_fixture: str, folder: Path, floor: float, declines: int

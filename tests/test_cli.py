@@ -121,3 +121,19 @@ def test_console_script_prints_exactly_one_json_object(index_dir: Path) -> None:
 
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["answers"][0]["text"] == "Tuesday"
+
+
+def test_ask_answers_from_the_folder_last_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QA_ARTICLES", raising=False)
+    articles = tmp_path / "mine"
+    articles.mkdir()
+    (articles / "port.md").write_text("# Port strike ends\n\nDock workers in Rotterdam ended their strike on Friday.\n")
+    index_dir = str(tmp_path / "index")
+
+    _run("index", "--articles", str(articles), "--index-dir", index_dir)
+    code, out, err = _run("ask", "--json", "When did the dock workers end their strike?", "--index-dir", index_dir)
+
+    answer = json.loads(out)["answers"][0]
+    assert code == 0 and "Indexed" not in err  # no re-indexing of another folder
+    assert answer["text"] == "Friday"
+    assert Path(answer["source"]) == (articles / "port.md").resolve()

@@ -162,8 +162,8 @@ def _entities(question: Question, doc: Doc) -> Iterable[Found]:
             if not strict and not _linked(question, entity):
                 continue  # little of what is asked is here, and the entity is not attached to what is
             span = _with_unit(entity)
-            if question.wants_duration and not _DURATION.search(span.text):
-                continue  # "How long?" wants "30 months", not "2027"
+            if question.wants_duration and (not _DURATION.search(span.text) or span.text.endswith(" old")):
+                continue  # "How long?" wants "30 months", not "2027" nor "3,500 years old"
             type_fit = (
                 (1.0, 0.8)[question.answer_types.index(entity.label_)]
                 if entity.label_ in question.answer_types[:2]

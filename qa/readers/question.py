@@ -115,7 +115,7 @@ _TYPES_BY_PHRASE: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     ),
     (
         re.compile(r"^\s*(?:which|what)\s+(?:company|organisation|organization|group|party|agency|firm)\b", re.I),
-        ("ORG",),
+        ("ORG", "PERSON"),  # the small English model often tags firms ("Westmara Ferries") as people
     ),
 ]
 
@@ -188,7 +188,7 @@ def analyse(question: str, nlp: Language) -> Question:
         descriptor = () if speaker != phrase or _is_name(phrase) else _descriptor(phrase, nlp)
         return Question(text, Kind.QUOTE, terms, focus=speaker, topic=topic, descriptor=descriptor)
     definition = _DEFINITION.match(text)
-    if definition and any(token.pos_ == "PROPN" for token in doc):
+    if definition and _is_name(definition.group("entity").strip()):  # not "Who is the MP for Brindleford?"
         return Question(text, Kind.DEFINITION, terms, focus=definition.group("entity").strip())
     for pattern, types in _TYPES_BY_PHRASE:
         if pattern.match(text):
@@ -224,12 +224,13 @@ def _is_name(phrase: str) -> bool:
 
 def _descriptor(phrase: str, nlp: Language) -> tuple[str, ...]:
     """The words that pick a person out by role: "the Brightwave boss" -> ("boss", "brightwave"); the head noun
-    first, then its modifiers ("Prime" in "the Prime Minister" is not optional: an Agriculture Minister is not it)."""
+    first, then its modifiers ("Prime" in "the Prime Minister" matters: an Agriculture Minister is not it)."""
     doc = nlp(phrase)
     head = next((token for token in doc if token.head.i == token.i), None)
     if head is None or head.pos_ not in ("NOUN", "PROPN"):
         return ()
-    modifiers = [token.lower_ for token in head.lefts if token.dep_ in ("compound", "amod", "nmod", "poss")]
+    # A possessor is left out: "the union's regional secretary" is introduced as "UCLA's regional secretary".
+    modifiers = [token.lower_ for token in head.lefts if token.dep_ in ("compound", "amod", "nmod")]
     return (head.lower_, *[re.sub(r"'s$", "", word) for word in modifiers])
 
 

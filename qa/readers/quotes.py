@@ -27,7 +27,9 @@ _ROLE = r"(?:the|The)\s+(?:[a-z][\w-]*(?:'s)?\s+){0,3}?[a-z][\w-]*"
 _SPEAKER = rf"(?:{_NAME}|he|she|He|She|{_ROLE})"
 # Lower-case words of a title before a name: "governor Anneli Rask told reporters".
 _TITLE_WORDS = r"(?:[a-z][\w-]*\s+){0,3}?"
-_QUOTE = re.compile(r'"([^"\n]{2,})"')
+# A quotation closes with a quote mark, or runs on to the end of its paragraph: news leaves a quote that goes on
+# in the next paragraph unclosed, and opens that paragraph with a fresh quote mark.
+_QUOTE = re.compile(r'"([^"\n]{2,})(?:"|(?=\n)|$)')
 _AFTER = re.compile(
     rf"\s*[,.]?\s*(?:(?:{SPEECH_FORMS})\s+(?:(?:the|a|an|[a-z][\w-]*)\s+){{0,4}}?(?P<s1>{_NAME})|{_TITLE_WORDS}(?P<s2>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?"
     rf"(?:{SPEECH_FORMS})\b)"
@@ -189,7 +191,8 @@ def described_person(
     """The person the text describes by `descriptor` (a head noun, then its modifiers), from the words just before
     the name or in an apposition after it: ("engineer", "chief") finds "Its chief engineer, Tobias Renner, warned",
     ("executive", "chief") "Dr Priya Nandakumar, the hospital's chief executive, said". Every modifier must be
-    there; the head noun may be a synonym ("boss" for "managing director") unless `head_required`. With `before`,
+    there, or the head noun and half of them; the head noun may be a synonym ("boss" for "managing director")
+    unless `head_required`. With `before`,
     only people named before that offset count, and the latest wins ties."""
     if not descriptor:
         return None
@@ -199,9 +202,14 @@ def described_person(
         if before is not None and person.end_char > before:
             continue
         words = _title_words(person)
-        if not modifiers <= words or (head_required and head not in words):
+        present = modifiers & words
+        # Every modifier, or the head noun with at least half of them: "the Westmara chief executive" is "the
+        # company's chief executive", but "the Prime Minister" is not "the Agriculture Minister".
+        if not (present == modifiers or (head in words and present and 2 * len(present) >= len(modifiers))):
             continue
-        score = len(modifiers) + (head in words)
+        if head_required and head not in words:
+            continue
+        score = len(present) + (head in words)
         if score >= best_score and score > 0:
             best, best_score = person.text, score
     return best
