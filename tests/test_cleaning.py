@@ -190,20 +190,11 @@ def test_clean_docstring_example() -> None:
         ("Is it over?Yes it is!Then go", "Is it over? Yes it is! Then go"),
         ("Shares rose 5%.Analysts cheered", "Shares rose 5%. Analysts cheered"),
         ("It fell (again).Markets", "It fell (again). Markets"),
-    ],
-)
-def test_glued_sentences_are_split(text: str, expected: str) -> None:
-    assert clean(text).text == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
         ('The talks ended."We will fight on," he said.', 'The talks ended. "We will fight on," he said.'),
         ("It ended.\u201cWe go,\u201d he said.", 'It ended. "We go," he said.'),
     ],
 )
-def test_glued_sentence_opening_with_a_quote(text: str, expected: str) -> None:
+def test_glued_sentences_are_split(text: str, expected: str) -> None:
     assert clean(text).text == expected
 
 
