@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from qa.nlp import load_spacy
 
 from qa.followup import Turn, resolve
+from qa.nlp import load_spacy
 
 
 @pytest.mark.parametrize(

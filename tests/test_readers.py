@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from haystack import Document
-from qa.nlp import load_spacy
 
+from qa.nlp import load_spacy
 from qa.readers.question import Kind, analyse
 from qa.readers.quotes import find_quotes, same_speaker
 from qa.readers.rules import RuleReader
