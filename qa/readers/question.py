@@ -13,42 +13,6 @@ from enum import Enum
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-SPEECH_VERBS = frozenset(
-    [
-        "say",
-        "tell",
-        "warn",
-        "add",
-        "state",
-        "claim",
-        "explain",
-        "announce",
-        "insist",
-        "argue",
-        "note",
-        "write",
-        "ask",
-        "reply",
-        "respond",
-        "urge",
-        "declare",
-        "comment",
-        "remark",
-        "stress",
-        "suggest",
-        "admit",
-        "acknowledge",
-        "predict",
-        "promise",
-        "vow",
-        "caution",
-        "confirm",
-        "deny",
-        "report",
-        "describe",
-        "call",
-    ]
-)
 SPEECH_FORMS = (
     r"say|says|said|saying|tell|tells|told|telling|warn|warns|warned|add|adds|added|state|states|stated|claim|claims|"
     r"claimed|explain|explained|announce|announced|insist|insisted|argue|argued|note|noted|write|wrote|reply|replied|"
