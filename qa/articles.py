@@ -93,10 +93,7 @@ def load_folder(folder: str | Path, exclude: Path | None = None) -> Corpus:
 
     :raises ArticleError: if `folder` is not a directory.
     """
-    root = Path(folder).expanduser()
-    if not root.is_dir():
-        raise ArticleError(f"Articles folder '{folder}' does not exist or is not a directory.")
-    root = root.resolve()
+    root = articles_root(folder)
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for path in article_files(root, exclude):
@@ -109,6 +106,17 @@ def load_folder(folder: str | Path, exclude: Path | None = None) -> Corpus:
             continue
         articles.extend(found)
     return Corpus(root, articles, skipped)
+
+
+def articles_root(folder: str | Path) -> Path:
+    """`folder` as an absolute path.
+
+    :raises ArticleError: if it is not a directory.
+    """
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        raise ArticleError(f"Articles folder '{folder}' does not exist or is not a directory.")
+    return root.resolve()
 
 
 def article_files(root: Path, exclude: Path | None = None) -> Iterator[Path]:

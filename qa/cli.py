@@ -60,7 +60,9 @@ def cli(verbose: bool) -> None:
 @click.option("--top-k", type=click.IntRange(min=1), default=DEFAULT_TOP_K, show_default=True, help="Passages read.")
 @click.option("--reader-model", default=None, help="A transformers extractive QA model (path or cached hub id).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-def ask(question: str, articles: Path, index_dir: Path, top_k: int, reader_model: str | None, as_json: bool) -> None:
+def ask(
+    question: str, articles: Path | None, index_dir: Path, top_k: int, reader_model: str | None, as_json: bool
+) -> None:
     """Answer QUESTION from the articles, citing where each answer comes from.
 
     Example:

