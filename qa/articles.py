@@ -7,6 +7,7 @@ citation can be checked against that file, plus the cleaned body the rest of the
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import logging
@@ -25,6 +26,14 @@ MAX_FILE_BYTES = 25_000_000
 # Tried in order. UTF-8 is strict, so a Latin-1 or Windows-1252 file falls through to cp1252; latin-1 decodes
 # any byte string, so it is the last resort and never fails.
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
+# UTF-16 and UTF-32 files (Windows Notepad's "Unicode") are full of NUL bytes; their byte-order mark tells them
+# from binary files. UTF-32 comes first: its little-endian mark begins with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # A byte-order mark is a character of the decoded file (offsets count it) but never part of the title.
 _FIRST_LINE = re.compile(r"^\ufeff?[^\S\n]*(\S[^\n]*)", re.MULTILINE)
 _MD_TITLE = re.compile(r"^\ufeff?#[^\S\n]+(\S[^\n]*)", re.MULTILINE)
@@ -77,7 +86,7 @@ class Skipped:
 
 @dataclass
 class Corpus:
-    """The articles found in a folder, and the files skipped on the way."""
+    """The articles found in a folder (or one file), and the files or records skipped on the way."""
 
     folder: Path
     articles: list[Article]
@@ -99,12 +108,13 @@ def load_folder(folder: str | Path, exclude: Path | None = None) -> Corpus:
     for path in article_files(root, exclude):
         relative = path.relative_to(root).as_posix()
         try:
-            found = list(read_file(path, relative))
+            found = read_file(path, relative)
         except ArticleError as error:
-            logger.warning("Skipping %s: %s", relative, error)
-            skipped.append(Skipped(relative, str(error)))
-            continue
-        articles.extend(found)
+            found = Corpus(path, [], [Skipped(relative, str(error))])
+        for skip in found.skipped:
+            logger.warning("Skipping %s: %s", skip.path, skip.reason)
+        articles.extend(found.articles)
+        skipped.extend(found.skipped)
     return Corpus(root, articles, skipped)
 
 
@@ -134,19 +144,36 @@ def article_files(root: Path, exclude: Path | None = None) -> Iterator[Path]:
             yield path
 
 
-def read_file(path: Path, source: str) -> Iterator[Article]:
+def read_file(path: Path, source: str) -> Corpus:
     """Read one file into its articles (several for a `.jsonl` file or a `.json` list).
+
+    A bad record of a `.jsonl` file or a `.json` list is skipped on its own (as `source#N`), so that one broken
+    line does not cost the rest of the file.
 
     :raises ArticleError: for a file that is empty, binary, too large, or not in the expected format.
     """
     text = decode(path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        yield from _read_jsonl(text, source)
+        records = _jsonl_records(text, source)
     elif suffix == ".json":
-        yield from _read_json(text, source)
+        records = _json_records(text, source)
     else:
-        yield _read_plain(text, source, markdown=suffix == ".md")
+        return Corpus(path, [_read_plain(text, source, markdown=suffix == ".md")], [])
+    found = Corpus(path, [], [])
+    for record_source, where, record in records:
+        try:
+            article = _from_record(record, record_source, where)
+        except ArticleError as error:
+            found.skipped.append(Skipped(record_source, str(error)))
+        else:
+            found.articles.append(article)
+    if not found.articles:  # the whole file is unusable: say so once, for the file
+        if not found.skipped:
+            raise ArticleError("it holds no articles")
+        more = len(found.skipped) - 1
+        raise ArticleError(found.skipped[0].reason + (f" (and {more} more bad records)" if more else ""))
+    return found
 
 
 def decode(path: Path) -> str:
@@ -161,6 +188,10 @@ def decode(path: Path) -> str:
         data = path.read_bytes()
     except OSError as error:
         raise ArticleError(f"cannot be read ({error.strerror or error})") from error
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            data = data.decode(encoding).encode("utf-8")
+            break
     if not data.strip():
         raise ArticleError("it is empty")
     if b"\x00" in data[:8192]:
@@ -194,31 +225,35 @@ def _read_plain(text: str, source: str, markdown: bool) -> Article:
     return Article(source=source, title=title_match.group(1).strip(), original=text, body=body)
 
 
-def _read_jsonl(text: str, source: str) -> Iterator[Article]:
+def _jsonl_records(text: str, source: str) -> Iterator[tuple[str, str, Any]]:
+    """`(source#line, "line N", record)` for each non-blank line; a line that does not parse brings its error."""
     for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 may sit inside a string
         if not line.strip():
             continue
+        where = f"line {number}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise ArticleError(f"line {number} is not valid JSON ({error.msg})") from error
-        yield _from_record(record, f"{source}#{number}", where=f"line {number}")
+            record = ArticleError(f"{where} is not valid JSON ({error.msg})")
+        yield f"{source}#{number}", where, record
 
 
-def _read_json(text: str, source: str) -> Iterator[Article]:
+def _json_records(text: str, source: str) -> Iterator[tuple[str, str, Any]]:
+    """`(source#N, "item N", record)` for each item of a list, or `(source, ..., object)` for a single object."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ArticleError(f"it is not valid JSON ({error.msg} at line {error.lineno})") from error
     if isinstance(data, list):
-        for number, record in enumerate(data):
-            yield _from_record(record, f"{source}#{number}", where=f"item {number}")
+        yield from ((f"{source}#{number}", f"item {number}", record) for number, record in enumerate(data))
     else:
-        yield _from_record(data, source, where="the top-level object")
+        yield source, "the top-level object", data
 
 
 def _from_record(record: Any, source: str, where: str) -> Article:
     """An article from a JSON object with `title`, `text` and optional `date`, `url`."""
+    if isinstance(record, ArticleError):  # a line that did not parse
+        raise record
     if not isinstance(record, dict):
         raise ArticleError(f"{where} is not a JSON object with 'title' and 'text'")
     text = record.get("text")

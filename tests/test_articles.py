@@ -71,7 +71,7 @@ def test_txt_with_crlf_has_a_clean_title_and_body(tmp_path: Path) -> None:
 
 
 def test_seed_article() -> None:
-    article = next(read_file(SEED, "seed-north-korea.txt"))
+    article = only(read_file(SEED, "seed-north-korea.txt"))
     assert article.title == "North Korea fires ballistic missile off coast of Japan"
     assert article.original == SEED.read_text(encoding="utf-8")
     assert article.body.text.startswith("North Korea launched a ballistic missile")
@@ -258,9 +258,14 @@ BAD_FILES: list[tuple[str, str | bytes, str]] = [
     ("number-text.json", json.dumps({"title": "T", "text": 42}), "no 'text'"),
     ("bad-title.json", json.dumps({"title": ["T"], "text": "Body."}), "'title'"),
     ("scalar.json", "42", "not a JSON object"),
-    ("list-item.json", json.dumps([{"title": "A", "text": "Fine."}, "oops"]), "item 1"),
-    ("bad-line.jsonl", json.dumps({"title": "A", "text": "Fine."}) + "\n{not json\n", "line 2"),
-    ("no-text.jsonl", json.dumps({"title": "A", "text": "Fine."}) + "\n" + json.dumps({"title": "B"}), "line 2"),
+    ("empty-list.json", "[]", "no articles"),
+    (
+        "bad-items.json",
+        json.dumps(["oops", {"title": "B"}]),
+        "item 0 is not a JSON object with 'title' and 'text' (and 1 more bad records)",
+    ),
+    ("bad-line.jsonl", "\n{not json\n", "line 2 is not valid JSON"),
+    ("no-text.jsonl", json.dumps({"title": "B"}), "line 1 has no 'text'"),
 ]
 
 
@@ -283,10 +288,33 @@ def test_all_bad_files_are_reported_together(tmp_path: Path, caplog: pytest.LogC
     assert "bad/binary.txt" in caplog.text
 
 
+PARTLY_BAD_FILES: list[tuple[str, str, str, str]] = [
+    ("list.json", json.dumps([{"title": "A", "text": "Fine."}, "oops"]), "list.json#1", "item 1"),
+    ("lines.jsonl", json.dumps({"title": "A", "text": "Fine."}) + "\n{not json\n", "lines.jsonl#2", "line 2"),
+    (
+        "lines.jsonl",
+        "\n" + json.dumps({"title": "B"}) + "\n" + json.dumps({"text": "Fine."}),
+        "lines.jsonl#2",
+        "line 2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "bad", "reason"), PARTLY_BAD_FILES)
+def test_a_bad_record_is_skipped_and_the_rest_of_its_file_kept(
+    tmp_path: Path, name: str, content: str, bad: str, reason: str
+) -> None:
+    write(tmp_path, name, content)
+    corpus = load_folder(tmp_path)
+    assert [a.body.text for a in corpus.articles] == ["Fine."]
+    assert [skip.path for skip in corpus.skipped] == [bad]
+    assert reason in skipped_reason(corpus, bad)
+
+
 def test_read_file_raises_for_a_bad_file(tmp_path: Path) -> None:
     path = write(tmp_path, "broken.json", "{")
     with pytest.raises(ArticleError, match="not valid JSON"):
-        list(read_file(path, "broken.json"))
+        read_file(path, "broken.json")
 
 
 def test_unreadable_file_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -328,6 +356,20 @@ def test_decode(tmp_path: Path, data: bytes, expected: str) -> None:
     assert decode(write(tmp_path, "x.txt", data)) == expected
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read(tmp_path: Path, encoding: str) -> None:
+    text = "Caf\u00e9 title\n\nThe \u201cna\u00efve\u201d story.\n"
+    write(tmp_path, "unicode.txt", "\ufeff".encode(encoding) + text.encode(encoding))
+    article = only(load_folder(tmp_path))
+    assert article.title == "Caf\u00e9 title"
+    assert word_in_original(article, "na\u00efve") == "na\u00efve"
+
+
+def test_utf16_without_a_byte_order_mark_is_rejected_as_binary(tmp_path: Path) -> None:
+    with pytest.raises(ArticleError, match="binary"):
+        decode(write(tmp_path, "x.txt", "Title\n\nText.".encode("utf-16-le")))
+
+
 def test_non_utf8_file_is_read_not_skipped(tmp_path: Path) -> None:
     write(tmp_path, "latin.txt", b"Caf\xe9 title\n\nA caf\xe9 na\xefve story.\n")
     corpus = load_folder(tmp_path)
@@ -347,7 +389,7 @@ def test_shared_latin1_bbc_article_is_read() -> None:
     path = SEED.parent.parent.parent / "shared" / "corpora" / "bbc-news" / "sport" / "199.txt"
     if not path.is_file():
         pytest.skip("../shared is not here")
-    article = next(read_file(path, "sport/199.txt"))
+    article = only(read_file(path, "sport/199.txt"))
     assert "\ufffd" not in article.original
     assert article.title and article.body.text
 

@@ -33,7 +33,7 @@ def sentences(text: str, max_chars: int = 1000) -> list[str]:
 
 
 def seed_article() -> Article:
-    return next(read_file(SEED, "seed-north-korea.txt"))
+    return read_file(SEED, "seed-north-korea.txt").articles[0]
 
 
 def messy_article(tmp_path: Path) -> Article:
