@@ -107,10 +107,12 @@ def index(articles: Path | None, index_dir: Path, rebuild: bool) -> None:
 
 
 def _report(report: IndexReport, always: bool = False) -> None:
+    """Say what indexing did: always for `qa index`, only when something changed for `qa ask`."""
+    if not (always or report.changed):
+        return
     for skipped in report.skipped:
         click.echo(f"Skipped {skipped.path}: {skipped.reason}.", err=True)
-    if always or report.changed:
-        click.echo(report.summary(), err=True)
+    click.echo(report.summary(), err=True)
 
 
 def render(result: Result) -> str:

@@ -243,6 +243,7 @@ class Index:
                 else:
                     current = cls._update(folder, directory, settings, fingerprint, current, report, progress_bar)
         report.articles, report.passages = len(current.articles), current.store.count_documents()
+        report.skipped = [Skipped(**skip) for skip in current.manifest.get("skipped", [])]
         report.seconds = time.perf_counter() - started
         return current, report
 
@@ -292,7 +293,6 @@ class Index:
         progress_bar: bool,
     ) -> Index:
         corpus = load_folder(folder, exclude=directory)
-        report.skipped = corpus.skipped
         if not corpus.articles:
             kinds = ", ".join(SUFFIXES)
             raise IndexingError(f"No readable articles in '{folder}' (looked for {kinds} files).")
@@ -332,6 +332,7 @@ class Index:
             "fingerprint": fingerprint,
             "settings": asdict(settings),
             "articles_folder": str(folder),
+            "skipped": [asdict(skip) for skip in corpus.skipped],
             "articles": {
                 article_id: {
                     "source": article.source,

@@ -82,9 +82,14 @@ def test_index_names_skipped_files(tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     shutil.copytree(SEEDS, articles)
     (articles / "empty.txt").write_text("")
+    (articles / "records.jsonl").write_text('{"title": "Fine", "text": "A fine record."}\n{"title": "No text"}\n')
     _, _, err = _run("index", "--articles", str(articles), "--index-dir", str(tmp_path / "index"))
-
     assert "Skipped empty.txt: it is empty." in err
+    assert "Skipped records.jsonl#2: line 2 has no 'text' string." in err
+    assert "2 added" in err
+
+    _, _, again = _run("index", "--articles", str(articles), "--index-dir", str(tmp_path / "index"))
+    assert "Skipped empty.txt: it is empty." in again and "up to date" in again
 
 
 @pytest.mark.parametrize(

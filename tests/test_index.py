@@ -240,6 +240,9 @@ def test_skipped_files_are_reported(articles_dir: Path, index_dir: Path) -> None
     _, report = open_index(articles_dir, index_dir)
     assert {skip.path for skip in report.skipped} == {"empty.txt", "broken.json"}
     assert report.articles == 1
+    _, again = open_index(articles_dir, index_dir)  # unchanged: not read again, but still reported
+    assert not again.changed
+    assert again.skipped == report.skipped
 
 
 def test_hidden_and_unsupported_files_do_not_change_the_index(
