@@ -39,7 +39,9 @@ class Turn:
 
 
 def resolve(question: str, history: Sequence[Turn | str], nlp: Language) -> str:
-    """`question` with its first third-person pronoun replaced by what it refers to in `history`.
+    """`question` with its third-person pronouns replaced by what they refer to in `history`.
+
+    Pronouns of one kind ("he" and "his") refer to the same entity: "What did he say about his trip?".
 
     :param history: earlier turns, oldest first; a plain string is a question whose answer is not known.
 
@@ -50,15 +52,17 @@ def resolve(question: str, history: Sequence[Turn | str], nlp: Language) -> str:
     """
     if not history:
         return question
-    doc = nlp(question)
-    pronoun = next((token for token in doc if token.pos_ == "PRON" and token.lower_ in _WANTED), None)
-    if pronoun is None:
-        return question
-    referent = _referent(_WANTED[pronoun.lower_], history, nlp)
-    if referent is None:
-        return question
-    replacement = f"{referent}'s" if _possessive(pronoun) else referent
-    return question[: pronoun.idx] + replacement + question[pronoun.idx + len(pronoun.text) :]
+    pronouns = [token for token in nlp(question) if token.pos_ == "PRON" and token.lower_ in _WANTED]
+    referents: dict[tuple[str, ...], str | None] = {}
+    for pronoun in reversed(pronouns):  # from the end, so that earlier offsets stay valid
+        labels = _WANTED[pronoun.lower_]
+        if labels not in referents:
+            referents[labels] = _referent(labels, history, nlp)
+        referent = referents[labels]
+        if referent is not None:
+            replacement = f"{referent}'s" if _possessive(pronoun) else referent
+            question = question[: pronoun.idx] + replacement + question[pronoun.idx + len(pronoun.text) :]
+    return question
 
 
 def _referent(labels: tuple[str, ...], history: Sequence[Turn | str], nlp: Language) -> str | None:

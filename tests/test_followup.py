@@ -21,6 +21,16 @@ from qa.nlp import load_spacy
         ("What did he say?", [], "What did he say?"),
         ("What did Sung Kim say?", ["Who is Kim Jong Un?"], "What did Sung Kim say?"),
         ("What did he say?", ["What is the weather like?"], "What did he say?"),
+        (
+            "What did he say about his envoy?",
+            ["Who is Joe Biden?"],
+            "What did Joe Biden say about Joe Biden's envoy?",
+        ),
+        (
+            "Did he say it was a threat?",
+            [Turn("What did Sung Kim say about North Korea?")],
+            "Did Sung Kim say North Korea was a threat?",
+        ),
     ],
 )
 def test_resolve(question: str, history: list[Turn | str], expected: str) -> None:
