@@ -53,6 +53,59 @@ def test_reported_speech_without_quote_marks(reader: RuleReader) -> None:
     assert _answer(reader, "What did Ann Lee say?", passage) == "the bridge would reopen in May"
 
 
+@pytest.mark.parametrize(
+    ("question", "passage", "expected"),
+    [
+        (  # reported speech beats a two-word fragment quoted inside it; the fragment is still the speaker's
+            "What did Fumio Kishida say?",
+            "Japan's Prime Minister Fumio Kishida said there were two ballistic missiles, calling the launches \"very "
+            'regrettable". It came hours after the talks.',
+            "there were two ballistic missiles",
+        ),
+        ("What has Kim Jong Un vowed to do?", "Kim Jong Un has vowed to strengthen his deterrent.", "to strengthen"),
+        (  # a group, not a person
+            "What did analysts say?",
+            "North Korea wants concessions, but analysts say Seoul has little room to negotiate.",
+            "Seoul has little room to negotiate",
+        ),
+        (  # the speaker after the words
+            "What did the Japanese military say?",
+            "Officials met in Seoul. A missile landed in the sea on Tuesday, the Japanese military said.",
+            "A missile landed in the sea on Tuesday",
+        ),
+    ],
+)
+def test_reported_speech_shapes(reader: RuleReader, question: str, passage: str, expected: str) -> None:
+    answer = _answer(reader, question, passage)
+
+    assert answer is not None and answer.startswith(expected)
+
+
+def test_a_fragment_quoted_in_reported_speech_belongs_to_the_speaker() -> None:
+    text = 'Fumio Kishida said there were two missiles, calling the launches "very regrettable". "Ours," he said.'
+    quotes = {text[q.start : q.end]: q.speaker for q in find_quotes(load_spacy()(text))}
+
+    assert quotes["very regrettable"] == "Fumio Kishida"
+    assert quotes["there were two missiles"] == "Fumio Kishida"
+
+
+def test_a_role_is_not_someone_with_another_title(reader: RuleReader) -> None:
+    passage = '"Universities must live within their means," said Higher Education Minister Daniel Whitcombe.'
+
+    assert _answer(reader, "What did the Prime Minister say about universities?", passage) is None
+    expected = "Universities must live within their means"
+    assert _answer(reader, "What did the Education Minister say?", passage) == expected
+
+
+def test_names_the_article_holds_elsewhere_do_not_make_a_passage_answer(reader: RuleReader) -> None:
+    """Every word of "Who is the Prime Minister of Japan?" is a name the article holds, so each passage of it counts
+    them as given; the answer must still come from the passage that holds them."""
+    named = "Japan's Prime Minister Fumio Kishida said there were two missiles."
+    other = "Sung Kim referred to the Democratic People's Republic of Korea, the North's official name."
+
+    assert _answer(reader, "Who is the Prime Minister of Japan?", other, named) == "Fumio Kishida"
+
+
 def test_quote_by_someone_else_is_not_attributed(reader: RuleReader) -> None:
     passage = '"We will never negotiate," said Kim Jong Un. Sung Kim arrived in Seoul on Monday.'
 

@@ -44,7 +44,8 @@ def evidence(question: Question, sentence: Span, relaxed: bool = False) -> float
     words the three sentences hold, or 0 when the sentence itself lacks most of the words that say what is asked
     (the question's nouns, verbs and adjectives, not its names): "How old is Okafor?" is not answered by a sentence
     that only names Okafor, nor "When will Redbridge move to a new stadium?" by one that only says "move".
-    `relaxed` lowers that bar for a candidate tied by syntax to the words that are there."""
+    `relaxed` lowers that bar for a candidate tied by syntax to the words that are there. Names the article holds
+    elsewhere (`question.given`) complete the evidence, but never make all of it."""
     relation = tuple(term for term in question.terms if not term.proper)
     bar = MIN_RELATION_SUPPORT * (0.6 if relaxed else 1.0)
     if relation and support(relation, sentence)[0] < bar:
@@ -52,7 +53,10 @@ def evidence(question: Question, sentence: Span, relaxed: bool = False) -> float
     sentences = list(sentence.doc.sents)
     position = next(i for i, other in enumerate(sentences) if other.start == sentence.start)
     first, last = sentences[max(position - 1, 0)], sentences[min(position + 1, len(sentences) - 1)]
-    return support(question.terms, sentence.doc[first.start : last.end], question.given)[0]
+    window = sentence.doc[first.start : last.end]
+    if not relation and support(question.terms, window)[0] < MIN_SUPPORT:
+        return 0.0  # a question of names only ("Who is the Prime Minister of Japan?"): the names must be here
+    return support(question.terms, window, question.given)[0]
 
 
 def hits(question: Question, sentence: Span) -> list[int]:

@@ -33,6 +33,10 @@ class Found:
     kind: str
 
 
+# A direct quote shorter than this is a phrase quoted inside someone's sentence, not what they said.
+_FULL_QUOTE_TOKENS = 4
+
+
 def extract(question: Question, doc: Doc) -> Iterable[Found]:
     """The candidate answers to `question` in the passage `doc`."""
     if question.kind is Kind.QUOTE:
@@ -45,17 +49,30 @@ def extract(question: Question, doc: Doc) -> Iterable[Found]:
 
 
 def _quotes(question: Question, doc: Doc) -> Iterable[Found]:
+    """The words attributed to the person or group asked about. A whole quoted sentence is the best answer, then
+    reported speech, then a few words quoted inside it ('calling the launches "very regrettable"')."""
     assert question.focus is not None
-    speaker = described_person(doc, question.descriptor) if question.descriptor else question.focus
-    if speaker is None:
-        return
+    if question.group:
+        person = None
+    else:
+        person = described_person(doc, question.descriptor) if question.descriptor else question.focus
     for quote in find_quotes(doc):
-        if quote.speaker is None or not same_speaker(speaker, quote.speaker):
+        if quote.speaker is None or not _said_by(question, person, quote.speaker):
             continue
         words = doc.char_span(quote.start, quote.end, alignment_mode="expand")
         on_topic = support(question.topic, words)[0] if words is not None else 0.0
-        score = (0.8 if quote.direct else 0.6) + (0.15 * on_topic if question.topic else 0.0)
-        yield Found(quote.start, quote.end, score, "quote")
+        fragment = words is not None and len(words) < _FULL_QUOTE_TOKENS
+        score = (0.5 if fragment else 0.8) if quote.direct else 0.6
+        yield Found(quote.start, quote.end, score + (0.15 * on_topic if question.topic else 0.0), "quote")
+
+
+def _said_by(question: Question, person: str | None, speaker: str) -> bool:
+    """Whether `speaker` is who the question asks about: the person, or a group or role named by the question's
+    words ("analysts", "the Japanese militaries", "the spokesman"), every one of them, when no person fits."""
+    if person is not None and same_speaker(person, speaker):
+        return True
+    said = {word.removesuffix("'s").removesuffix("s") for word in speaker.lower().split()}
+    return bool(question.descriptor) and all(word.removesuffix("s") in said for word in question.descriptor)
 
 
 def mentions(doc: Doc, name: str) -> bool:

@@ -112,6 +112,8 @@ class Question:
     :param answer_types: spaCy entity labels an answer may have, most typical first (ENTITY questions).
     :param verbs: lemmas of the question's content verbs (PHRASE questions look for their arguments).
     :param stranded_preposition: "of" in "What has North Korea accused Seoul of?": the answer is its object.
+    :param descriptor: the role that picks out the speaker of a quote question ("the Brightwave boss"), head noun
+        first; `group` when it names many ("analysts", "the militaries"), whom no one person stands for.
     :param given: lemmas of the question's names that the article being read holds somewhere (set per article
         by the reader), so a passage that says "the line" still supports "When will the Eastline open?".
     """
@@ -128,6 +130,7 @@ class Question:
     wants_duration: bool = False
     wh_noun: str | None = None
     descriptor: tuple[str, ...] = ()
+    group: bool = False
     given: frozenset[str] = frozenset()
 
 
@@ -149,8 +152,8 @@ def analyse(question: str, nlp: Language) -> Question:
         speaker = _person_in(phrase, doc)
         speaker_words = {word.lower() for word in re.findall(r"\w+", speaker)}
         topic = tuple(term for term in terms if term.text.lower() not in speaker_words and term.lemma != "reporter")
-        descriptor = () if speaker != phrase or _is_name(phrase) else _descriptor(phrase, nlp)
-        return Question(text, Kind.QUOTE, terms, focus=speaker, topic=topic, descriptor=descriptor)
+        descriptor, group = ((), False) if speaker != phrase or _is_name(phrase) else _descriptor(phrase, nlp)
+        return Question(text, Kind.QUOTE, terms, focus=speaker, topic=topic, descriptor=descriptor, group=group)
     definition = _DEFINITION.match(text)
     if definition and _is_name(definition.group("entity").strip()):  # not "Who is the MP for Brindleford?"
         return Question(text, Kind.DEFINITION, terms, focus=definition.group("entity").strip())
@@ -186,16 +189,17 @@ def _is_name(phrase: str) -> bool:
     return bool(words) and words[0][:1].isupper() and all(w[:1].isupper() or w in particles for w in words)
 
 
-def _descriptor(phrase: str, nlp: Language) -> tuple[str, ...]:
+def _descriptor(phrase: str, nlp: Language) -> tuple[tuple[str, ...], bool]:
     """The words that pick a person out by role: "the Brightwave boss" -> ("boss", "brightwave"); the head noun
-    first, then its modifiers ("Prime" in "the Prime Minister" matters: an Agriculture Minister is not it)."""
+    first, then its modifiers ("Prime" in "the Prime Minister" matters: an Agriculture Minister is not it); and
+    whether the head noun is plural (a group: "analysts")."""
     doc = nlp(phrase)
     head = next((token for token in doc if token.head.i == token.i), None)
     if head is None or head.pos_ not in ("NOUN", "PROPN"):
-        return ()
+        return (), False
     # A possessor is left out: "the union's regional secretary" is introduced as "UCLA's regional secretary".
     modifiers = [token.lower_ for token in head.lefts if token.dep_ in ("compound", "amod", "nmod")]
-    return (head.lower_, *[re.sub(r"'s$", "", word) for word in modifiers])
+    return (head.lower_, *[re.sub(r"'s$", "", word) for word in modifiers]), head.tag_ in ("NNS", "NNPS")
 
 
 def _terms(doc: Doc) -> list[Term]:

@@ -13,7 +13,7 @@ straight, so only `"` needs handling.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
@@ -22,8 +22,9 @@ from qa.readers.question import SPEECH_FORMS
 # A capitalised word; a full stop only after an initial or a title, so "said Kim Jong Un. Sung Kim ..." stops at "Un".
 _NAME_WORD = r"(?:[A-Z]\.|(?:Mr|Mrs|Ms|Dr|St|Jr)\.|[A-Z][\w'-]*)"
 _NAME = rf"(?:(?:de|van|von|al|el|da|di|du|le|la)\s+)?(?:{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|de|van|von|al|bin|el))*)"
-# "the sheriff", "the hospital's chief executive": a role, resolved to the person who holds it (`_by_role`).
-_ROLE = r"(?:the|The)\s+(?:[a-z][\w-]*(?:'s)?\s+){0,3}?[a-z][\w-]*"
+# "the sheriff", "the hospital's chief executive", "the Japanese military": a role, resolved to the person who
+# holds it (`_resolve`).
+_ROLE = r"(?:the|The)\s+(?:[A-Za-z][\w-]*(?:'s)?\s+){0,3}?[a-z][\w-]*"
 _SPEAKER = rf"(?:{_NAME}|he|she|He|She|{_ROLE})"
 # Lower-case words of a title before a name: "governor Anneli Rask told reporters".
 _TITLE_WORDS = r"(?:[a-z][\w-]*\s+){0,3}?"
@@ -35,10 +36,18 @@ _AFTER = re.compile(
     rf"(?:{SPEECH_FORMS})\b)"
 )
 _BEFORE = re.compile(rf"(?P<s>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?(?:{SPEECH_FORMS})\b[^\".!?]{{0,40}}?[:,]?\s*$")
+# Groups quoted as one voice: "analysts say", "officials said", "the South Korean and Japanese militaries said".
+_GROUP = r"(?:(?:the|The)\s+)?(?:(?:[A-Z][\w-]*|[a-z][\w-]*|and)\s+){0,4}?(?!(?:ha|i|wa|doe)s\b)[a-z][\w-]*s"
+_REPORTING = r"(?:said|says|say|told\s+\w+|warned|added|claimed|stated|insisted|argued|noted|announced|confirmed|"
+_REPORTING += r"predicted|admitted|vowed|pledged|promised|threatened)"
 _REPORTED = re.compile(
-    rf"(?P<s>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?(?:said|says|told\s+\w+|warned|added|claimed|stated|insisted|"
-    rf"argued|noted|announced|confirmed|predicted|admitted)\s+(?:that\s+)?(?P<clause>[^\"\n.;]+?)"
-    rf"(?=,\s+\w+ing\b|,\s+(?:but|and)\b|[.;\n]|$)"
+    rf"(?P<s>{_SPEAKER}|{_GROUP}),?\s+(?:has\s+|have\s+|had\s+|also\s+)?{_REPORTING}\s+(?:that\s+)?"
+    rf"(?P<clause>[^\"\n.;]+?)(?=,\s+\w+ing\b|,\s+(?:but|and)\b|[.;\n]|$)"
+)
+# Reported speech with the speaker last: "North Korea launched a missile on Tuesday, the militaries said."
+_REPORTED_AFTER = re.compile(
+    rf"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<clause>[^\"\n.;]{{10,}}?),\s+(?P<s>{_SPEAKER}|{_GROUP})\s+"
+    rf"(?:said|says|reported|told\s+\w+)(?:\s+on\s+\w+)?\."
 )
 _TITLES = frozenset(
     [
@@ -112,14 +121,28 @@ def find_quotes(doc: Doc) -> list[Quote]:
         quotes.append(quote)
         previous = quote
     attributions = [match.end() for match in _QUOTE.finditer(text)]
-    for match in _REPORTED.finditer(text):
-        if any(text[end : match.start()].strip(" ,.") == "" for end in attributions):
+    reported: list[Quote] = []
+    for match in [*_REPORTED.finditer(text), *_REPORTED_AFTER.finditer(text)]:
+        if any(end <= match.start() and text[end : match.start()].strip(" ,.") == "" for end in attributions):
             continue  # the attribution of a direct quote ('"...," Kim told reporters on Monday'), not speech
         speaker = _resolve(doc, match.group("s"), match.start()) or match.group("s")
         start, end = _trim(text, match.start("clause"), match.end("clause"))
         if end - start > 3 and not any(q.start <= start < q.end for q in quotes):
-            quotes.append(Quote(start, end, speaker, direct=False))
-    return sorted(quotes, key=lambda quote: quote.start)
+            reported.append(Quote(start, end, speaker, direct=False))
+    quotes = [_speaker_from_reported(text, quote, reported) for quote in quotes]
+    return sorted(quotes + reported, key=lambda quote: quote.start)
+
+
+def _speaker_from_reported(text: str, quote: Quote, reported: list[Quote]) -> Quote:
+    """A quote with no speaker of its own, later in a sentence of reported speech, is that speaker's: 'Kishida said
+    there were two missiles, calling the launches "very regrettable"'."""
+    if quote.speaker is not None:
+        return quote
+    for speech in reversed(reported):
+        between = text[speech.end : quote.start]
+        if speech.end <= quote.start and not re.search(r"[.!?]\s|\n", between):
+            return replace(quote, speaker=speech.speaker)
+    return quote
 
 
 def same_speaker(asked: str, attributed: str) -> bool:

@@ -167,8 +167,9 @@ def _article_of(document: Document) -> str:
 def _supported(question: Question, doc: Doc, support: tuple[float, float]) -> bool:
     share, proper_share = support
     if question.kind is Kind.QUOTE:
-        if question.descriptor:
-            return described_person(doc, question.descriptor) is not None
+        if question.descriptor:  # a role or a group: the words that name it, or a person holding the role
+            grouped = question.group or described_person(doc, question.descriptor) is None
+            return share >= MIN_SUPPORT if grouped else True
         return question.focus is not None and mentions(doc, question.focus)
     if question.kind is Kind.DEFINITION:
         return question.focus is not None and mentions(doc, question.focus)
