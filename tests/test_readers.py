@@ -106,6 +106,31 @@ def test_names_the_article_holds_elsewhere_do_not_make_a_passage_answer(reader: 
     assert _answer(reader, "Who is the Prime Minister of Japan?", other, named) == "Fumio Kishida"
 
 
+def test_a_speaker_asked_about_by_role_is_named_in_another_passage(reader: RuleReader) -> None:
+    introduced = "President Joe Biden's special envoy for North Korea, Sung Kim, will hold talks in Seoul."
+    quoted = '"We are open to meeting without preconditions," Sung Kim told reporters on Monday.'
+
+    answer = _answer(reader, "What did Biden's special envoy say?", introduced, quoted)
+    assert answer == "We are open to meeting without preconditions"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who is the Prime Minister of Japan?", "Fumio Kishida"),
+        ("Who is the special envoy for North Korea?", "Sung Kim"),
+        ("Who is the president of South Korea?", None),  # Biden is a president, Kim an envoy: neither is it
+        ("Who is the foreign minister of Japan?", None),
+    ],
+)
+def test_role_questions_want_the_person_holding_that_role(reader: RuleReader, question: str, expected: str) -> None:
+    passage = (
+        "North Korea fired two missiles near South Korea. Japan's Prime Minister Fumio Kishida called the launches "
+        "regrettable. President Joe Biden's special envoy for North Korea, Sung Kim, will visit Seoul."
+    )
+    assert _answer(reader, question, passage) == expected
+
+
 def test_quote_by_someone_else_is_not_attributed(reader: RuleReader) -> None:
     passage = '"We will never negotiate," said Kim Jong Un. Sung Kim arrived in Seoul on Monday.'
 

@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span, Token
 
 from qa.readers.evidence import MIN_PROPER_SUPPORT, MIN_SUPPORT, evidence, hits, in_question, matches, support
 from qa.readers.question import Kind, Question
-from qa.readers.quotes import described_person, find_quotes, same_speaker
+from qa.readers.quotes import described_person, find_quotes, same_speaker, title_words
 
 _ANSWER_DEPS = {"dobj", "attr", "oprd", "xcomp", "ccomp", "acomp", "dative", "npadvmod", "pobj", "nsubjpass"}
 _DURATION = re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))\b", re.I)
@@ -176,6 +176,8 @@ def _entities(question: Question, doc: Doc) -> Iterable[Found]:
         for entity in sentence.ents:
             if entity.label_ not in question.answer_types or in_question(question, entity):
                 continue
+            if question.descriptor and not set(question.descriptor) <= title_words(entity):
+                continue  # "Who is the president of South Korea?": the one called that, not whoever is near
             if not strict and not _linked(question, entity):
                 continue  # little of what is asked is here, and the entity is not attached to what is
             span = _with_unit(entity)

@@ -112,8 +112,9 @@ class Question:
     :param answer_types: spaCy entity labels an answer may have, most typical first (ENTITY questions).
     :param verbs: lemmas of the question's content verbs (PHRASE questions look for their arguments).
     :param stranded_preposition: "of" in "What has North Korea accused Seoul of?": the answer is its object.
-    :param descriptor: the role that picks out the speaker of a quote question ("the Brightwave boss"), head noun
-        first; `group` when it names many ("analysts", "the militaries"), whom no one person stands for.
+    :param descriptor: the role that picks out the speaker of a quote question ("the Brightwave boss") or the
+        answer of a role question ("Who is the Prime Minister of Japan?"), head noun first.
+    :param group: the quote question's role names many ("analysts", "the militaries"): no one person stands for it.
     :param given: lemmas of the question's names that the article being read holds somewhere (set per article
         by the reader), so a passage that says "the line" still supports "When will the Eastline open?".
     """
@@ -160,7 +161,16 @@ def analyse(question: str, nlp: Language) -> Question:
     for pattern, types in _TYPES_BY_PHRASE:
         if pattern.match(text):
             duration = bool(re.match(r"^\s*how\s+long\b", text, re.I))
-            return Question(text, Kind.ENTITY, terms, answer_types=types, verbs=_verbs(doc), wants_duration=duration)
+            role = _descriptor(definition.group("entity"), nlp)[0] if definition else ()
+            return Question(
+                text,
+                Kind.ENTITY,
+                terms,
+                answer_types=types,
+                verbs=_verbs(doc),
+                wants_duration=duration,
+                descriptor=role,
+            )
     first = doc[0].lower_ if len(doc) else ""
     if first in ("why", "how"):
         return Question(text, Kind.REASON, terms, verbs=_verbs(doc))
@@ -199,6 +209,10 @@ def _descriptor(phrase: str, nlp: Language) -> tuple[tuple[str, ...], bool]:
         return (), False
     # A possessor is left out: "the union's regional secretary" is introduced as "UCLA's regional secretary".
     modifiers = [token.lower_ for token in head.lefts if token.dep_ in ("compound", "amod", "nmod")]
+    # What the role is of or for: "the Prime Minister of Japan" is "Japan's Prime Minister", "the MP for Brindleford".
+    for preposition in (child for child in head.rights if child.dep_ == "prep" and child.lower_ in ("of", "for")):
+        for place in (child for child in preposition.children if child.dep_ == "pobj"):
+            modifiers += [token.lower_ for token in place.lefts if token.dep_ == "compound"] + [place.lower_]
     return (head.lower_, *[re.sub(r"'s$", "", word) for word in modifiers]), head.tag_ in ("NNS", "NNPS")
 
 

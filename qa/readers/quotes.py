@@ -213,32 +213,37 @@ def described_person(
 ) -> str | None:
     """The person the text describes by `descriptor` (a head noun, then its modifiers), from the words just before
     the name or in an apposition after it: ("engineer", "chief") finds "Its chief engineer, Tobias Renner, warned",
-    ("executive", "chief") "Dr Priya Nandakumar, the hospital's chief executive, said". Every modifier must be
-    there, or the head noun and half of them; the head noun may be a synonym ("boss" for "managing director")
-    unless `head_required`. With `before`,
-    only people named before that offset count, and the latest wins ties."""
+    ("executive", "chief") "Dr Priya Nandakumar, the hospital's chief executive, said" (see `_role_fit`). With
+    `before`, only people named before that offset count, and the latest wins ties."""
     if not descriptor:
         return None
-    head, modifiers = descriptor[0], set(descriptor[1:])
     best, best_score = None, 0
     for person in (ent for ent in doc.ents if ent.label_ == "PERSON"):
         if before is not None and person.end_char > before:
             continue
-        words = _title_words(person)
-        present = modifiers & words
-        # Every modifier, or the head noun with at least half of them: "the Westmara chief executive" is "the
-        # company's chief executive", but "the Prime Minister" is not "the Agriculture Minister".
-        if not (present == modifiers or (head in words and present and 2 * len(present) >= len(modifiers))):
-            continue
-        if head_required and head not in words:
-            continue
-        score = len(present) + (head in words)
+        score = _role_fit(person, descriptor, head_required)
         if score >= best_score and score > 0:
             best, best_score = person.text, score
     return best
 
 
-def _title_words(person: Span) -> set[str]:
+def _role_fit(entity: Span, descriptor: tuple[str, ...], head_required: bool = False) -> int:
+    """How well the words around `entity` say it is `descriptor` (head noun, then modifiers): 0 when they do not.
+
+    Every modifier must be there, or the head noun with at least half of them: "the Westmara chief executive" is
+    "the company's chief executive", but "the Prime Minister" is not "the Agriculture Minister". The head noun
+    may be missing (a synonym: "boss" for "managing director") unless `head_required`."""
+    head, modifiers = descriptor[0], set(descriptor[1:])
+    words = title_words(entity)
+    present = modifiers & words
+    if not (present == modifiers or (head in words and present and 2 * len(present) >= len(modifiers))):
+        return 0
+    if head_required and head not in words:
+        return 0
+    return len(present) + (head in words)
+
+
+def title_words(person: Span) -> set[str]:
     """Lower-cased words and lemmas around a name that may say who the person is."""
     doc = person.doc
     around = list(doc[max(person.sent.start, person.start - 6) : person.end])

@@ -147,17 +147,29 @@ def _best_unique(candidates: list[_Candidate], top_k: int) -> list[_Candidate]:
 
 
 def _per_article(question: Question, documents: list[Document], parsed: list[Doc]) -> list[Question]:
-    """For each passage, the question with `given` set to the names its article's retrieved passages hold:
-    "When will the Eastline open?" is answered by a passage that calls it "the line"."""
+    """For each passage, the question as its article's retrieved passages let it be read: `given` set to the names
+    they hold ("When will the Eastline open?" is answered by a passage that calls it "the line"), and a speaker
+    asked about by role named ("What did the US envoy say?" is "What did Sung Kim say?" once a passage introduces
+    "Biden's special envoy, Sung Kim", though the quote sits in another passage)."""
     by_article: dict[str, list[Doc]] = {}
     for document, doc in zip(documents, parsed, strict=True):
         by_article.setdefault(_article_of(document), []).append(doc)
     proper = [term for term in question.terms if term.proper]
-    given = {
-        article: frozenset(term.lemma for term in proper if any(matches(term, t) for doc in docs for t in doc))
-        for article, docs in by_article.items()
-    }
-    return [replace(question, given=given[_article_of(document)]) for document in documents]
+    read: dict[str, Question] = {}
+    for article, docs in by_article.items():
+        given = frozenset(term.lemma for term in proper if any(matches(term, t) for doc in docs for t in doc))
+        read[article] = _named_speaker(replace(question, given=given), docs)
+    return [read[_article_of(document)] for document in documents]
+
+
+def _named_speaker(question: Question, docs: list[Doc]) -> Question:
+    if question.kind is not Kind.QUOTE or not question.descriptor or question.group:
+        return question
+    # Only a person called by the role's own head noun ("Museum director Simon Arkwright"): across passages, the
+    # looser match (a synonym of it) would name whoever stands near the modifier words.
+    named = (described_person(doc, question.descriptor, head_required=True) for doc in docs)
+    person = next((person for person in named if person), None)
+    return question if person is None else replace(question, focus=person, descriptor=())
 
 
 def _article_of(document: Document) -> str:
