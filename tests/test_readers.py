@@ -220,3 +220,14 @@ def test_find_quotes_continuation_and_pronoun() -> None:
         ("First part", "Ann Lee"),
         ("Second part.", "Ann Lee"),
     ]
+
+
+def test_a_caption_without_a_full_stop_is_a_sentence_of_its_own() -> None:
+    text = "Sung Kim speaks after a meeting in Seoul\n\nThe office was planning to hold a meeting.\nA new line."
+    sentences = [sentence.text.strip() for sentence in load_spacy()(text).sents]
+
+    assert sentences == [
+        "Sung Kim speaks after a meeting in Seoul",
+        "The office was planning to hold a meeting.",
+        "A new line.",
+    ]
