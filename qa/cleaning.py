@@ -53,6 +53,13 @@ _BOILERPLATE = re.compile(
 _GLUED = re.compile(
     r"(?<=[a-z0-9%)][.!?])(?=[\"']?[A-Z][a-z'])|(?<=[.!?][\"'])(?=[A-Z][a-z'])|(?<=[\"'][.!?])(?=[A-Z])"
 )
+# A wire-copy dateline opening the story ("LOWMERE, Feb 18 - Two people died", "LONDON (Reuters) - The"): a line
+# of its own, so that the parser does not read the place and date as part of the first sentence.
+_DATELINE = re.compile(
+    r"\A\s*((?:[A-Z][A-Z'.-]+ ?){1,4}(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
+    r"(?:, (?:[A-Z][a-z]{2,8}\.? \d{1,2}|\d{1,2} [A-Z][a-z]{2,8})(?:, \d{4})?(?: \([A-Za-z .]+\))?| \([A-Za-z .]+\)))"
+    r" ?[-\u2013\u2014]{1,2} "
+)
 _SPACES = re.compile(r"[^\S\n]+")
 _LINE_EDGES = re.compile(r"^ +| +$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n{2,}")
@@ -175,5 +182,5 @@ def clean(text: str, offset: int = 0) -> MappedText:
     mapped = mapped.sub(_CREDIT, "").sub(_BOILERPLATE, "").sub(_GLUED, _glue_space).sub(_SPACES, " ")
     mapped = mapped.sub(_LINE_EDGES, "")
     wrap = " " if _BLANK_LINES.search(mapped.text) else "\n\n"
-    mapped = mapped.sub(_LONE_NEWLINE, wrap)
+    mapped = mapped.sub(_LONE_NEWLINE, wrap).sub(_DATELINE, r"\1.\n\n")
     return mapped.sub(_BLANK_LINES, "\n\n").strip()

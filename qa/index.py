@@ -43,7 +43,7 @@ from qa.passages import PassageSplitter
 logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 EMBEDDING_DIM = 384
 MANIFEST = "manifest.json"
 _MANIFEST_KEYS = frozenset({"format", "fingerprint", "generation", "settings", "articles"})

@@ -248,6 +248,31 @@ def test_boilerplate_lines_disappear(line: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("LOWMERE, Feb 18 - Two people died.", "LOWMERE, Feb 18.\n\nTwo people died."),
+        ("LONDON (Reuters) \u2014 Shares fell.", "LONDON (Reuters).\n\nShares fell."),
+        (
+            "WASHINGTON, D.C., March 3, 2024 -- The Senate voted.",
+            "WASHINGTON, D.C., March 3, 2024.\n\nThe Senate voted.",
+        ),
+        ("US - China talks resumed.", "US - China talks resumed."),  # not a dateline: no place and date before it
+        ("The talks - long delayed - resumed.", "The talks - long delayed - resumed."),
+    ],
+)
+def test_a_dateline_becomes_a_line_of_its_own(text: str, expected: str) -> None:
+    cleaned = clean(text)
+    assert cleaned.text == expected
+    first_word = expected.split("\n\n")[-1].split()[0]
+    start = cleaned.text.rfind(first_word)
+    assert text[slice(*cleaned.span(start, start + len(first_word)))] == first_word
+
+
+def test_a_dateline_keeps_single_line_paragraphs_apart() -> None:
+    assert clean("PARIS, May 2 - First.\nSecond.\nThird.").text == "PARIS, May 2.\n\nFirst.\n\nSecond.\n\nThird."
+
+
+@pytest.mark.parametrize(
     "line", ["Read more books, the minister urged parents.", "Follow us on this journey, the coach told fans."]
 )
 def test_story_lines_that_start_like_boilerplate_are_kept(line: str) -> None:
