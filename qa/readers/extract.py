@@ -19,6 +19,12 @@ from qa.readers.question import Kind, Question
 from qa.readers.quotes import described_person, find_quotes, same_speaker, title_words
 
 _ANSWER_DEPS = {"dobj", "attr", "oprd", "xcomp", "ccomp", "acomp", "dative", "npadvmod", "pobj", "nsubjpass"}
+_YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
+_BARE_DURATION = re.compile(
+    r"(?:about |around |almost |nearly |more than |over |some )?[\w.,-]+(?: and a half)? "
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)",
+    re.I,
+)
 _DURATION = re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))\b", re.I)
 _LOCATIVE = {"in", "at", "on", "near", "from", "to", "inside", "outside", "across"}
 
@@ -173,23 +179,68 @@ def _entities(question: Question, doc: Doc) -> Iterable[Found]:
             continue
         strict = evidence(question, sentence) > 0
         asked = hits(question, sentence)
-        for entity in sentence.ents:
-            if entity.label_ not in question.answer_types or in_question(question, entity):
+        for entity in [*sentence.ents, *_unlabelled_numbers(sentence)]:
+            # A person the question names is not its answer: "Who did Marsh beat?" is not "Teodora Marsh".
+            repeats = 0.5 if entity.label_ == "PERSON" else 0.99
+            if entity.label_ not in question.answer_types or in_question(question, entity, repeats):
                 continue
             if question.descriptor and not set(question.descriptor) <= title_words(entity):
                 continue  # "Who is the president of South Korea?": the one called that, not whoever is near
             if not strict and not _linked(question, entity):
                 continue  # little of what is asked is here, and the entity is not attached to what is
             span = _with_unit(entity)
-            if question.wants_duration and (not _DURATION.search(span.text) or span.text.endswith(" old")):
-                continue  # "How long?" wants "30 months", not "2027" nor "3,500 years old"
+            if question.measure and not _measures(span, question.measure):
+                continue
             type_fit = (
                 (1.0, 0.8)[question.answer_types.index(entity.label_)]
                 if entity.label_ in question.answer_types[:2]
                 else 0.4
             )
             score = 0.4 * share + 0.3 * type_fit + 0.1 * _nearness(entity, asked) + 0.2 * _role(question, entity)
-            yield Found(span.start_char, span.end_char, score, "entity")
+            yield Found(span.start_char, span.end_char, score + _counts(question, entity), "entity")
+
+
+def _measures(span: Span, measure: str) -> bool:
+    """Whether `span` can be a duration ("30 months", not "2027" nor "3,500 years old"), an age ("54", "3,500 years
+    old", not "1994", the year something was built) or a moment ("June 3", "in three weeks", not "six years", the
+    length of a sentence)."""
+    text = span.text
+    if measure == "duration":
+        return bool(_DURATION.search(text)) and not text.endswith(" old")
+    if measure == "age":
+        return bool(re.search(r"\d|\bold\b", text)) and not _YEAR.search(text)
+    if not _BARE_DURATION.fullmatch(text):
+        return True
+    doc = span.doc
+    before = doc[span.start - 1].lower_ if span.start > 0 else ""
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    return before in ("in", "within", "after", "for") or after in ("ago", "later", "earlier", "before", "after")
+
+
+def _unlabelled_numbers(sentence: Span) -> list[Span]:
+    """Numbers the entity recogniser missed ("more than 900 homes"), as CARDINAL spans with their "more than"."""
+    doc = sentence.doc
+    numbers = []
+    for token in sentence:
+        if not token.like_num or token.ent_type_ or (token.i + 1 < sentence.end and doc[token.i + 1].like_num):
+            continue
+        start = token.i
+        while start > sentence.start and doc[start - 1].head.i == token.i and not doc[start - 1].ent_type_:
+            if doc[start - 1].dep_ not in ("quantmod", "advmod", "amod"):
+                break
+            start -= 1
+        numbers.append(Span(doc, start, token.i + 1, label="CARDINAL"))
+    return numbers
+
+
+def _counts(question: Question, entity: Span) -> float:
+    """For "How many homes ...?": a number of homes scores higher, a number of something else lower."""
+    if question.counted is None:
+        return 0.0
+    counted = entity.root.head if entity.root.head.pos_ == "NOUN" else None
+    if counted is None or counted.i < entity.end - 1:
+        return 0.0
+    return 0.15 if counted.lemma_.lower() == question.counted else -0.15
 
 
 def _linked(question: Question, entity: Span) -> bool:

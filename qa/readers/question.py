@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Literal
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
@@ -57,10 +58,12 @@ _LIGHT = frozenset(
     ]
 )
 
+_HOW_MEASURE = re.compile(r"^\s*(?:how\s+(long|old)|(when))\b", re.I)
+_MEASURES: dict[str, Literal["duration", "age", "moment"]] = {"long": "duration", "old": "age", "when": "moment"}
 # Answer types are spaCy entity labels; the first one listed is the most typical.
 _TYPES_BY_PHRASE: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"^\s*how\s+many\b", re.I), ("CARDINAL", "QUANTITY", "MONEY", "PERCENT")),
-    (re.compile(r"^\s*how\s+much\b", re.I), ("MONEY", "QUANTITY", "PERCENT", "CARDINAL")),
+    (re.compile(r"^\s*how\s+much\b", re.I), ("MONEY", "QUANTITY", "PERCENT")),  # "two" is not an amount
     (re.compile(r"^\s*how\s+(?:long|often)\b", re.I), ("DATE", "TIME", "QUANTITY", "CARDINAL")),
     (re.compile(r"^\s*how\s+(?:old)\b", re.I), ("DATE", "CARDINAL")),
     (re.compile(r"^\s*how\s+(?:far|big|large|high|tall|heavy)\b", re.I), ("QUANTITY", "CARDINAL")),
@@ -114,6 +117,8 @@ class Question:
     :param stranded_preposition: "of" in "What has North Korea accused Seoul of?": the answer is its object.
     :param descriptor: the role that picks out the speaker of a quote question ("the Brightwave boss") or the
         answer of a role question ("Who is the Prime Minister of Japan?"), head noun first.
+    :param measure: "How long?" wants a duration, "How old?" an age, "When?" a moment; none is any date or number.
+    :param counted: the lemma of what "How many homes ...?" counts.
     :param group: the quote question's role names many ("analysts", "the militaries"): no one person stands for it.
     :param given: lemmas of the question's names that the article being read holds somewhere (set per article
         by the reader), so a passage that says "the line" still supports "When will the Eastline open?".
@@ -128,7 +133,8 @@ class Question:
     stranded_preposition: str | None = None
     topic: tuple[Term, ...] = field(default=())
     asks_subject: bool = False
-    wants_duration: bool = False
+    measure: Literal["duration", "age", "moment"] | None = None
+    counted: str | None = None
     wh_noun: str | None = None
     descriptor: tuple[str, ...] = ()
     group: bool = False
@@ -160,7 +166,8 @@ def analyse(question: str, nlp: Language) -> Question:
         return Question(text, Kind.DEFINITION, terms, focus=definition.group("entity").strip())
     for pattern, types in _TYPES_BY_PHRASE:
         if pattern.match(text):
-            duration = bool(re.match(r"^\s*how\s+long\b", text, re.I))
+            how = _HOW_MEASURE.match(text)
+            measure = _MEASURES[(how.group(1) or how.group(2)).lower()] if how else None
             role = _descriptor(definition.group("entity"), nlp)[0] if definition else ()
             return Question(
                 text,
@@ -168,7 +175,8 @@ def analyse(question: str, nlp: Language) -> Question:
                 terms,
                 answer_types=types,
                 verbs=_verbs(doc),
-                wants_duration=duration,
+                measure=measure,
+                counted=_counted(doc),
                 descriptor=role,
             )
     first = doc[0].lower_ if len(doc) else ""
@@ -236,6 +244,13 @@ def _terms(doc: Doc) -> list[Term]:
 
 def _verbs(doc: Doc) -> tuple[str, ...]:
     return tuple(token.lemma_.lower() for token in doc if token.pos_ == "VERB" and token.lemma_.lower() not in _LIGHT)
+
+
+def _counted(doc: Doc) -> str | None:
+    """ "home" in "How many homes were flooded?"."""
+    if len(doc) > 2 and doc[0].lower_ == "how" and doc[1].lower_ in ("many", "much") and doc[2].pos_ == "NOUN":
+        return doc[2].lemma_.lower()
+    return None
 
 
 def _wh_noun(doc: Doc) -> str | None:

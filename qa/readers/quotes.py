@@ -32,17 +32,18 @@ _TITLE_WORDS = r"(?:[a-z][\w-]*\s+){0,3}?"
 # in the next paragraph unclosed, and opens that paragraph with a fresh quote mark.
 _QUOTE = re.compile(r'"([^"\n]{2,})(?:"|(?=\n)|$)')
 _AFTER = re.compile(
-    rf"\s*[,.]?\s*(?:(?:{SPEECH_FORMS})\s+(?:(?:the|a|an|[a-z][\w-]*)\s+){{0,4}}?(?P<s1>{_NAME})|{_TITLE_WORDS}(?P<s2>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?"
+    rf"\s*[,.]?\s*(?:(?:{SPEECH_FORMS})\s+(?:(?:the|a|an|[a-z][\w-]*|[A-Z][\w-]*'s),?\s+){{0,5}}?(?P<s1>{_NAME})(?![\w'-])(?<!'s)|{_TITLE_WORDS}(?P<s2>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?"
     rf"(?:{SPEECH_FORMS})\b)"
 )
 _BEFORE = re.compile(rf"(?P<s>{_SPEAKER}),?\s+(?:has\s+|had\s+|also\s+)?(?:{SPEECH_FORMS})\b[^\".!?]{{0,40}}?[:,]?\s*$")
 # Groups quoted as one voice: "analysts say", "officials said", "the South Korean and Japanese militaries said".
 _GROUP = r"(?:(?:the|The)\s+)?(?:(?:[A-Z][\w-]*|[a-z][\w-]*|and)\s+){0,4}?(?!(?:ha|i|wa|doe)s\b)[a-z][\w-]*s"
-_REPORTING = r"(?:said|says|say|told\s+\w+|warned|added|claimed|stated|insisted|argued|noted|announced|confirmed|"
-_REPORTING += r"predicted|admitted|vowed|pledged|promised|threatened)"
+# "told reporters", "told the Brackenfield Regional Court that".
+_REPORTING = r"(?:said|says|say|told(?:\s+[\w'-]+){1,5}?(?=\s+that\b)|told\s+\w+|warned|added|claimed|stated|"
+_REPORTING += r"insisted|argued|noted|announced|confirmed|predicted|admitted|vowed|pledged|promised|threatened)"
 _REPORTED = re.compile(
     rf"(?P<s>{_SPEAKER}|{_GROUP}),?\s+(?:has\s+|have\s+|had\s+|also\s+)?{_REPORTING}\s+(?:that\s+)?"
-    rf"(?P<clause>[^\"\n.;]+?)(?=,\s+\w+ing\b|,\s+(?:but|and)\b|[.;\n]|$)"
+    rf"(?P<clause>(?:[^\"\n.;]|\"[^\"\n]*\")+?)(?=,\s+\w+ing\b|,\s+(?:but|and)\b|[.;\n]|$)"
 )
 # Reported speech with the speaker last: "North Korea launched a missile on Tuesday, the militaries said."
 _REPORTED_AFTER = re.compile(
@@ -86,6 +87,22 @@ _TITLES = frozenset(
         "spokeswoman",
         "spokesperson",
         "leader",
+        "judge",
+        "justice",
+        "mayor",
+        "councillor",
+        "professor",
+        "inspector",
+        "detective",
+        "superintendent",
+        "commissioner",
+        "sergeant",
+        "constable",
+        "captain",
+        "colonel",
+        "major",
+        "coach",
+        "bishop",
         "the",
     ]
 )
@@ -113,7 +130,7 @@ def find_quotes(doc: Doc) -> list[Quote]:
     for match in _QUOTE.finditer(text):
         start, end = _trim(text, match.start(1), match.end(1))
         speaker = _speaker_after(text, match.end()) or _speaker_before(text, match.start())
-        if speaker is None and previous is not None and _continues(text, previous, match.start()):
+        if speaker is None and previous is not None and _continues(doc, previous, match.start()):
             speaker = previous.speaker
         elif speaker is not None:
             speaker = _resolve(doc, speaker, match.start())
@@ -190,10 +207,22 @@ def _speaker_before(text: str, position: int) -> str | None:
     return match.group("s") if match else None
 
 
-def _continues(text: str, previous: Quote, position: int) -> bool:
-    """A quote opening a paragraph right after the paragraph holding `previous` goes on with the same speaker."""
-    paragraph_start = text.rfind("\n", 0, position) + 1
-    return text[paragraph_start:position].strip() == "" and "\n" in text[previous.end : position]
+def _continues(doc: Doc, previous: Quote, position: int) -> bool:
+    """Whether a quote with no attribution of its own goes on with the speaker of `previous`: it opens the paragraph
+    after the one holding `previous`, or follows it in the same paragraph with nobody else named in between
+    ('"...," said Okonkwo-Strand at the opening. "Every battery ..."')."""
+    text = doc.text
+    if "\n" in text[previous.end : position]:
+        paragraph_start = text.rfind("\n", 0, position) + 1
+        return text[paragraph_start:position].strip() == ""
+    others = [
+        ent
+        for ent in doc.ents
+        if ent.label_ == "PERSON"
+        and previous.end <= ent.start_char < position
+        and not (previous.speaker and same_speaker(previous.speaker, ent.text))
+    ]
+    return not others
 
 
 def _resolve(doc: Doc, speaker: str, position: int) -> str | None:
@@ -225,6 +254,11 @@ def described_person(
         if score >= best_score and score > 0:
             best, best_score = person.text, score
     return best
+
+
+def people_called(doc: Doc, title: str) -> set[str]:
+    """The people the text gives `title` ("leader" for "Party leader Stellan Oduya")."""
+    return {ent.text for ent in doc.ents if ent.label_ == "PERSON" and title in title_words(ent)}
 
 
 def _role_fit(entity: Span, descriptor: tuple[str, ...], head_required: bool = False) -> int:

@@ -24,8 +24,9 @@ from spacy.tokens import Doc
 
 from qa.nlp import SPACY_LOCK, load_spacy
 from qa.readers.evidence import MIN_PROPER_SUPPORT, MIN_SUPPORT, matches, support
-from qa.readers.extract import Found, described_person, extract, mentions
+from qa.readers.extract import Found, extract, mentions
 from qa.readers.question import Kind, Question, analyse
+from qa.readers.quotes import described_person, people_called
 
 # Candidates scoring below this are not offered.
 MIN_SCORE = 0.35
@@ -169,6 +170,11 @@ def _named_speaker(question: Question, docs: list[Doc]) -> Question:
     # looser match (a synonym of it) would name whoever stands near the modifier words.
     named = (described_person(doc, question.descriptor, head_required=True) for doc in docs)
     person = next((person for person in named if person), None)
+    if person is None and set(question.descriptor[1:]) <= question.given:
+        # "the Civic Alliance leader", introduced as "Party leader Stellan Oduya" in an article that names the
+        # Civic Alliance elsewhere: the article's only leader.
+        holders = {holder for doc in docs for holder in people_called(doc, question.descriptor[0])}
+        person = holders.pop() if len(holders) == 1 else None
     return question if person is None else replace(question, focus=person, descriptor=())
 
 
