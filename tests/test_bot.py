@@ -14,8 +14,14 @@ from tests.conftest import DATA, SEEDS, SHARED
 
 SEED_FILE = SEEDS / "seed-north-korea.txt"
 HELDOUT = DATA / "heldout"
-HELDOUT2 = DATA / "heldout2"
-HELDOUT3 = DATA / "heldout3"
+# Question sets written apart from the reader (folder, share of answerable questions answered, declines), with
+# floors just under today's scores (see the README), so that a change that loses answers fails.
+HELDOUT_SETS = [
+    (HELDOUT, 0.8, 6),
+    (DATA / "heldout2", 0.7, 3),
+    (DATA / "heldout3", 0.75, 4),
+    (DATA / "heldout4", 0.6, 3),
+]
 
 
 def _normalise(text: str) -> str:
@@ -50,16 +56,6 @@ def heldout_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
     return Bot(articles=HELDOUT / "articles", index_dir=tmp_path_factory.mktemp("heldout"), progress_bar=False)
 
 
-@pytest.fixture(scope="module")
-def heldout2_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
-    return Bot(articles=HELDOUT2 / "articles", index_dir=tmp_path_factory.mktemp("heldout2"), progress_bar=False)
-
-
-@pytest.fixture(scope="module")
-def heldout3_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
-    return Bot(articles=HELDOUT3 / "articles", index_dir=tmp_path_factory.mktemp("heldout3"), progress_bar=False)
-
-
 def test_quotes_sung_kim_with_offsets_into_the_seed_file(seed_bot: Bot) -> None:
     result = seed_bot.ask("What did Sung Kim say?")
 
@@ -79,16 +75,11 @@ def test_developer_questions_are_answered_and_unanswerable_ones_declined(seed_bo
     assert declined == unanswerable
 
 
-@pytest.mark.parametrize(
-    ("bot_fixture", "folder", "floor", "declines"),
-    [("heldout_bot", HELDOUT, 0.75, 6), ("heldout2_bot", HELDOUT2, 0.65, 2), ("heldout3_bot", HELDOUT3, 0.7, 3)],
-)
-def test_questions_written_apart_from_the_reader(
-    request: pytest.FixtureRequest, bot_fixture: str, folder: Path, floor: float, declines: int
-) -> None:
-    """Articles and questions written by others than the reader's author, in four formats with messy text. The
-    floors sit just under today's scores (see the README), so that a change that loses answers fails here."""
-    share, declined, _ = _score(request.getfixturevalue(bot_fixture), folder / "questions.jsonl")
+@pytest.mark.parametrize(("folder", "floor", "declines"), HELDOUT_SETS, ids=[f.name for f, _, _ in HELDOUT_SETS])
+def test_questions_written_apart_from_the_reader(tmp_path: Path, folder: Path, floor: float, declines: int) -> None:
+    """Articles and questions written by others than the reader's author, in four formats with messy text."""
+    bot = Bot(articles=folder / "articles", index_dir=tmp_path, progress_bar=False)
+    share, declined, _ = _score(bot, folder / "questions.jsonl")
 
     assert share >= floor
     assert declined >= declines
