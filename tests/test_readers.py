@@ -196,6 +196,8 @@ def test_quote_by_someone_else_is_not_attributed(reader: RuleReader) -> None:
         # "how many homes": the number of homes, even one the entity recogniser missed
         ("How many homes were flooded?", "Two people died and more than 900 homes were flooded.", "more than 900"),
         ("How old is the boat?", "The boat, found in 2019, is 3,500 years old.", "3,500 years"),
+        # an amount in words spaCy calls a CARDINAL
+        ("How much did the government give?", "The government gave 48 million euros in grants.", "48 million euros"),
     ],
 )
 def test_short_typed_answers(reader: RuleReader, question: str, passage: str, expected: str) -> None:

@@ -19,6 +19,12 @@ from qa.readers.question import Kind, Question
 from qa.readers.quotes import described_person, find_quotes, same_speaker, title_words
 
 _ANSWER_DEPS = {"dobj", "attr", "oprd", "xcomp", "ccomp", "acomp", "dative", "npadvmod", "pobj", "nsubjpass"}
+_AMOUNT_UNIT = re.compile(
+    r"\b(?:dollars?|euros?|pounds?|pence|cents?|yen|yuan|rupees?|francs?|crowns?|kron[ae]r?|krona|roubles?|rubles?|"
+    r"pesos?|dinars?|shillings?|tonnes?|tons?|kilo(?:gram)?s?|kg|grams?|litres?|liters?|gallons?|barrels?|metres?|"
+    r"meters?|miles?|acres?|hectares?)\b",
+    re.I,
+)
 _YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
 _BARE_DURATION = re.compile(
     r"(?:about |around |almost |nearly |more than |over |some )?[\w.,-]+(?: and a half)? "
@@ -202,13 +208,15 @@ def _entities(question: Question, doc: Doc) -> Iterable[Found]:
 
 def _measures(span: Span, measure: str) -> bool:
     """Whether `span` can be a duration ("30 months", not "2027" nor "3,500 years old"), an age ("54", "3,500 years
-    old", not "1994", the year something was built) or a moment ("June 3", "in three weeks", not "six years", the
-    length of a sentence)."""
+    old", not "1994", the year something was built), an amount ("48 million euros", not "two"), or a moment
+    ("June 3", "in three weeks", not "six years", the length of a sentence)."""
     text = span.text
     if measure == "duration":
         return bool(_DURATION.search(text)) and not text.endswith(" old")
     if measure == "age":
         return bool(re.search(r"\d|\bold\b", text)) and not _YEAR.search(text)
+    if measure == "amount":  # "48 million euros" is a CARDINAL to spaCy; "14 pieces" is no amount
+        return span.label_ in ("MONEY", "PERCENT", "QUANTITY") or bool(_AMOUNT_UNIT.search(text))
     if not _BARE_DURATION.fullmatch(text):
         return True
     doc = span.doc
@@ -260,7 +268,7 @@ def _with_unit(entity: Span) -> Span:
     if entity.label_ in ("CARDINAL", "MONEY", "QUANTITY") and entity.end < len(doc):
         following = doc[entity.end]
         if following.pos_ == "NOUN" and entity.root.head.i == following.i:
-            return doc[entity.start : entity.end + 1]
+            return Span(doc, entity.start, entity.end + 1, label=entity.label_)
     return entity
 
 

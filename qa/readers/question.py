@@ -58,12 +58,17 @@ _LIGHT = frozenset(
     ]
 )
 
-_HOW_MEASURE = re.compile(r"^\s*(?:how\s+(long|old)|(when))\b", re.I)
-_MEASURES: dict[str, Literal["duration", "age", "moment"]] = {"long": "duration", "old": "age", "when": "moment"}
+_HOW_MEASURE = re.compile(r"^\s*(?:how\s+(long|old|much)|(when))\b", re.I)
+_MEASURES: dict[str, Literal["duration", "age", "moment", "amount"]] = {
+    "long": "duration",
+    "old": "age",
+    "when": "moment",
+    "much": "amount",
+}
 # Answer types are spaCy entity labels; the first one listed is the most typical.
 _TYPES_BY_PHRASE: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"^\s*how\s+many\b", re.I), ("CARDINAL", "QUANTITY", "MONEY", "PERCENT")),
-    (re.compile(r"^\s*how\s+much\b", re.I), ("MONEY", "QUANTITY", "PERCENT")),  # "two" is not an amount
+    (re.compile(r"^\s*how\s+much\b", re.I), ("MONEY", "QUANTITY", "PERCENT", "CARDINAL")),
     (re.compile(r"^\s*how\s+(?:long|often)\b", re.I), ("DATE", "TIME", "QUANTITY", "CARDINAL")),
     (re.compile(r"^\s*how\s+(?:old)\b", re.I), ("DATE", "CARDINAL")),
     (re.compile(r"^\s*how\s+(?:far|big|large|high|tall|heavy)\b", re.I), ("QUANTITY", "CARDINAL")),
@@ -117,7 +122,8 @@ class Question:
     :param stranded_preposition: "of" in "What has North Korea accused Seoul of?": the answer is its object.
     :param descriptor: the role that picks out the speaker of a quote question ("the Brightwave boss") or the
         answer of a role question ("Who is the Prime Minister of Japan?"), head noun first.
-    :param measure: "How long?" wants a duration, "How old?" an age, "When?" a moment; none is any date or number.
+    :param measure: "How long?" wants a duration, "How old?" an age, "When?" a moment, "How much?" an amount; none
+        is any date or number.
     :param counted: the lemma of what "How many homes ...?" counts.
     :param group: the quote question's role names many ("analysts", "the militaries"): no one person stands for it.
     :param given: lemmas of the question's names that the article being read holds somewhere (set per article
@@ -133,7 +139,7 @@ class Question:
     stranded_preposition: str | None = None
     topic: tuple[Term, ...] = field(default=())
     asks_subject: bool = False
-    measure: Literal["duration", "age", "moment"] | None = None
+    measure: Literal["duration", "age", "moment", "amount"] | None = None
     counted: str | None = None
     wh_noun: str | None = None
     descriptor: tuple[str, ...] = ()
