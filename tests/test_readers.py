@@ -164,6 +164,23 @@ def test_who_said_what_in_harder_shapes(reader: RuleReader, question: str, passa
     assert {answer.data for answer in answers} == expected
 
 
+def test_a_name_that_is_not_the_subject_of_the_speech_verb_is_not_the_speaker(reader: RuleReader) -> None:
+    passage = "The barrister who had represented Mr Martin had said the rules favoured the householder."
+
+    assert _answer(reader, "What did Tony Martin say?", passage) is None
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        "And at last week's Birmingham Grand Prix, Claxton left the favourite trailing.",  # when and where, not who
+        "The rise would not affect the Claxton Party's chances.",  # a bare "the" describes nothing
+    ],
+)
+def test_no_description_is_made_of_scene_setting(reader: RuleReader, passage: str) -> None:
+    assert _answer(reader, "Who is Claxton?", passage) is None
+
+
 def test_an_unattributed_quote_after_someone_else_is_named_is_not_the_first_speakers() -> None:
     text = '"A plan," said Ann Lee. Bob Stone disagreed: "No way."'
     quotes = {text[q.start : q.end]: q.speaker for q in find_quotes(load_spacy()(text))}
@@ -198,6 +215,7 @@ def test_quote_by_someone_else_is_not_attributed(reader: RuleReader) -> None:
         ("How old is the boat?", "The boat, found in 2019, is 3,500 years old.", "3,500 years"),
         # an amount in words spaCy calls a CARDINAL
         ("How much did the government give?", "The government gave 48 million euros in grants.", "48 million euros"),
+        ("How much is the silver worth?", "The silver is worth about \u00a32.3m, experts say.", "\u00a32.3m"),
     ],
 )
 def test_short_typed_answers(reader: RuleReader, question: str, passage: str, expected: str) -> None:

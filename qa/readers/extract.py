@@ -25,6 +25,7 @@ _AMOUNT_UNIT = re.compile(
     r"meters?|miles?|acres?|hectares?)\b",
     re.I,
 )
+_MAGNITUDES = frozenset(["m", "bn", "k", "mn", "tn"])
 _YEAR = re.compile(r"\b(?:1[0-9]|20)\d\d\b")
 _BARE_DURATION = re.compile(
     r"(?:about |around |almost |nearly |more than |over |some )?[\w.,-]+(?: and a half)? "
@@ -113,7 +114,7 @@ def _descriptions(question: Question, doc: Doc) -> Iterable[Found]:
                 or _title_inside(mention, question.focus)
             )
             score = 0.7
-        if described is not None and len(described.text) > 2:
+        if described is not None and any(token.pos_ in ("NOUN", "PROPN", "ADJ") for token in described):
             yield Found(described.start_char, described.end_char, score, "description")
         clause = next((child for child in root.children if child.dep_ == "relcl"), None)
         if clause is not None and clause.left_edge.lower_ in ("who", "whose"):  # "X, who chairs the committee,"
@@ -148,6 +149,8 @@ def _comma_description(doc: Doc, mention: Span) -> Span | None:
     phrase = doc[sentence.start : mention.start - 1]
     if "," in phrase.text or not any(token.pos_ in ("NOUN", "PROPN") for token in phrase):
         return None
+    if phrase[0].pos_ in ("ADP", "CCONJ", "SCONJ", "ADV") or any(token.pos_ == "VERB" for token in phrase):
+        return None  # "And at last week's Grand Prix, Claxton left ...": when and where, not who
     return phrase
 
 
@@ -216,7 +219,8 @@ def _measures(span: Span, measure: str) -> bool:
     if measure == "age":
         return bool(re.search(r"\d|\bold\b", text)) and not _YEAR.search(text)
     if measure == "amount":  # "48 million euros" is a CARDINAL to spaCy; "14 pieces" is no amount
-        return span.label_ in ("MONEY", "PERCENT", "QUANTITY") or bool(_AMOUNT_UNIT.search(text))
+        counted = bool(re.search(r"\d", text)) or any(token.like_num for token in span)  # not "as much as"
+        return counted and (span.label_ in ("MONEY", "PERCENT", "QUANTITY") or bool(_AMOUNT_UNIT.search(text)))
     if not _BARE_DURATION.fullmatch(text):
         return True
     doc = span.doc
@@ -263,13 +267,18 @@ def _linked(question: Question, entity: Span) -> bool:
 
 
 def _with_unit(entity: Span) -> Span:
-    """A number with the unit that follows it: "120 million" + "euros", "14" + "stops"."""
+    """A number with its unit: "120 million" + "euros", "14" + "stops", "£" + "2.3" + "m"."""
     doc = entity.doc
-    if entity.label_ in ("CARDINAL", "MONEY", "QUANTITY") and entity.end < len(doc):
-        following = doc[entity.end]
-        if following.pos_ == "NOUN" and entity.root.head.i == following.i:
-            return Span(doc, entity.start, entity.end + 1, label=entity.label_)
-    return entity
+    start, end = entity.start, entity.end
+    if entity.label_ not in ("CARDINAL", "MONEY", "QUANTITY"):
+        return entity
+    if start > 0 and doc[start - 1].is_currency and not doc[start - 1].whitespace_:
+        start -= 1
+    if end < len(doc) and doc[end].lower_ in _MAGNITUDES and not doc[end - 1].whitespace_:
+        end += 1
+    if end < len(doc) and doc[end].pos_ == "NOUN" and entity.root.head.i == end:
+        end += 1
+    return entity if (start, end) == (entity.start, entity.end) else Span(doc, start, end, label=entity.label_)
 
 
 def _phrases(question: Question, doc: Doc) -> Iterable[Found]:

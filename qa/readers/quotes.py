@@ -142,12 +142,25 @@ def find_quotes(doc: Doc) -> list[Quote]:
     for match in [*_REPORTED.finditer(text), *_REPORTED_AFTER.finditer(text)]:
         if any(end <= match.start() and text[end : match.start()].strip(" ,.") == "" for end in attributions):
             continue  # the attribution of a direct quote ('"...," Kim told reporters on Monday'), not speech
+        if not _is_subject(doc, match.start("s"), match.end("s")):
+            continue  # "The barrister who represented Mr Martin had said ...": Mr Martin said nothing
         speaker = _resolve(doc, match.group("s"), match.start()) or match.group("s")
         start, end = _trim(text, match.start("clause"), match.end("clause"))
         if end - start > 3 and not any(q.start <= start < q.end for q in quotes):
             reported.append(Quote(start, end, speaker, direct=False))
     quotes = [_speaker_from_reported(text, quote, reported) for quote in quotes]
     return sorted(quotes + reported, key=lambda quote: quote.start)
+
+
+def _is_subject(doc: Doc, start: int, end: int) -> bool:
+    """Whether the words at `start:end` are the subject of the verb after them, as the parse sees it."""
+    words = doc.char_span(start, end, alignment_mode="expand")
+    if words is None:
+        return False
+    root = words[-1]  # a speaker phrase ends in its head: "Prime Minister Fumio Kishida", "the Japanese militaries"
+    while root.dep_ == "appos" and root.head.i != root.i:  # "The mayor, Ann Lee, said": the mayor is the subject
+        root = root.head
+    return root.dep_ in ("nsubj", "nsubjpass") and root.head.i >= words.end
 
 
 def _speaker_from_reported(text: str, quote: Quote, reported: list[Quote]) -> Quote:
