@@ -190,8 +190,10 @@ def decode(path: Path) -> str:
         raise ArticleError(f"cannot be read ({error.strerror or error})") from error
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            data = data.decode(encoding).encode("utf-8")
-            break
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise ArticleError(f"it starts like {encoding.upper()} text but is not ({error.reason})") from error
     if not data.strip():
         raise ArticleError("it is empty")
     if b"\x00" in data[:8192]:

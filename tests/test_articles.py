@@ -365,6 +365,14 @@ def test_utf16_and_utf32_with_a_byte_order_mark_are_read(tmp_path: Path, encodin
     assert word_in_original(article, "na\u00efve") == "na\u00efve"
 
 
+def test_a_byte_order_mark_before_broken_text_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    write(tmp_path, "good.txt", "Good\n\nGood text.")
+    write(tmp_path, "odd.txt", b"\xff\xfeA\x00B")  # a UTF-16 mark, then an odd number of bytes
+    corpus = load_folder(tmp_path)
+    assert [a.source for a in corpus.articles] == ["good.txt"]
+    assert "UTF-16" in skipped_reason(corpus, "odd.txt")
+
+
 def test_utf16_without_a_byte_order_mark_is_rejected_as_binary(tmp_path: Path) -> None:
     with pytest.raises(ArticleError, match="binary"):
         decode(write(tmp_path, "x.txt", "Title\n\nText.".encode("utf-16-le")))

@@ -33,6 +33,8 @@ _BARE_DURATION = re.compile(
     re.I,
 )
 _DURATION = re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))\b", re.I)
+# A direct quote shorter than this is a phrase quoted inside someone's sentence, not what they said.
+_FULL_QUOTE_TOKENS = 4
 _LOCATIVE = {"in", "at", "on", "near", "from", "to", "inside", "outside", "across"}
 
 
@@ -44,10 +46,6 @@ class Found:
     end: int
     score: float
     kind: str
-
-
-# A direct quote shorter than this is a phrase quoted inside someone's sentence, not what they said.
-_FULL_QUOTE_TOKENS = 4
 
 
 def extract(question: Question, doc: Doc) -> Iterable[Found]:
@@ -65,10 +63,9 @@ def _quotes(question: Question, doc: Doc) -> Iterable[Found]:
     """The words attributed to the person or group asked about. A whole quoted sentence is the best answer, then
     reported speech, then a few words quoted inside it ('calling the launches "very regrettable"')."""
     assert question.focus is not None
-    if question.group:
-        person = None
-    else:
-        person = described_person(doc, question.descriptor) if question.descriptor else question.focus
+    person = question.focus if not question.descriptor else None
+    if question.descriptor and not question.group:
+        person = described_person(doc, question.descriptor)
     for quote in find_quotes(doc):
         if quote.speaker is None or not _said_by(question, person, quote.speaker):
             continue

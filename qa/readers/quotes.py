@@ -228,14 +228,12 @@ def _continues(doc: Doc, previous: Quote, position: int) -> bool:
     if "\n" in text[previous.end : position]:
         paragraph_start = text.rfind("\n", 0, position) + 1
         return text[paragraph_start:position].strip() == ""
-    others = [
-        ent
-        for ent in doc.ents
-        if ent.label_ == "PERSON"
+    return not any(
+        ent.label_ == "PERSON"
         and previous.end <= ent.start_char < position
         and not (previous.speaker and same_speaker(previous.speaker, ent.text))
-    ]
-    return not others
+        for ent in doc.ents
+    )
 
 
 def _resolve(doc: Doc, speaker: str, position: int) -> str | None:

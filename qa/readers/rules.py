@@ -150,8 +150,8 @@ def _best_unique(candidates: list[_Candidate], top_k: int) -> list[_Candidate]:
 def _per_article(question: Question, documents: list[Document], parsed: list[Doc]) -> list[Question]:
     """For each passage, the question as its article's retrieved passages let it be read: `given` set to the names
     they hold ("When will the Eastline open?" is answered by a passage that calls it "the line"), and a speaker
-    asked about by role named ("What did the US envoy say?" is "What did Sung Kim say?" once a passage introduces
-    "Biden's special envoy, Sung Kim", though the quote sits in another passage)."""
+    asked about by role named ("What did Biden's special envoy say?" is "What did Sung Kim say?" once a passage
+    introduces "Biden's special envoy for North Korea, Sung Kim", though the quote sits in another passage)."""
     by_article: dict[str, list[Doc]] = {}
     for document, doc in zip(documents, parsed, strict=True):
         by_article.setdefault(_article_of(document), []).append(doc)
@@ -164,6 +164,7 @@ def _per_article(question: Question, documents: list[Document], parsed: list[Doc
 
 
 def _named_speaker(question: Question, docs: list[Doc]) -> Question:
+    """A quote question about a role, with the person the article gives that role as its speaker, if any."""
     if question.kind is not Kind.QUOTE or not question.descriptor or question.group:
         return question
     # Only a person called by the role's own head noun ("Museum director Simon Arkwright"): across passages, the
@@ -186,8 +187,8 @@ def _supported(question: Question, doc: Doc, support: tuple[float, float]) -> bo
     share, proper_share = support
     if question.kind is Kind.QUOTE:
         if question.descriptor:  # a role or a group: the words that name it, or a person holding the role
-            grouped = question.group or described_person(doc, question.descriptor) is None
-            return share >= MIN_SUPPORT if grouped else True
+            holder = None if question.group else described_person(doc, question.descriptor)
+            return holder is not None or share >= MIN_SUPPORT
         return question.focus is not None and mentions(doc, question.focus)
     if question.kind is Kind.DEFINITION:
         return question.focus is not None and mentions(doc, question.focus)
