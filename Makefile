@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
-#   make ask Q="What did Sung Kim say?"   creates .venv, installs everything, indexes seeds/, answers
-#   make test                             creates .venv, installs everything, runs lint, types and tests
+#   make app     creates .venv, installs everything, starts the chat on the bundled seeds/ (http://127.0.0.1:7860)
+#   make test    creates .venv, installs everything (and Chromium for the browser test), runs lint, types and tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,7 +11,7 @@ TORCH_INDEX ?=
 STAMP := $(VENV)/.installed
 Q ?= What did Sung Kim say?
 
-.PHONY: install test ask index clean
+.PHONY: install test app ask index browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,15 +22,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+app: $(STAMP)
+	$(BIN)/python app.py
+
 ask: $(STAMP)
 	$(BIN)/qa ask "$(Q)"
 
 index: $(STAMP)
 	$(BIN)/qa index
 
-test: $(STAMP)
-	$(BIN)/ruff check qa tests
-	$(BIN)/ruff format --check qa tests
+# The browser test drives Debian's Chromium (Playwright's own browser download needs the network).
+browser:
+	@test -x /usr/bin/chromium || apt-get install -y -qq chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: $(STAMP) browser
+	$(BIN)/ruff check qa tests app.py benchmarks
+	$(BIN)/ruff format --check qa tests app.py benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
 

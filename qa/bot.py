@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from haystack import Document, ExtractedAnswer
+from haystack import Document, ExtractedAnswer, Pipeline
 
 from qa.defaults import DEFAULT_INDEX_DIR, DEFAULT_TOP_K
 from qa.followup import Turn, resolve
@@ -21,7 +21,7 @@ from qa.index import Index, IndexReport, IndexSettings, articles_folder
 from qa.nlp import SPACY_LOCK, load_spacy
 from qa.passages import original_span
 from qa.readers import make_reader
-from qa.retrieve import retrieval_pipeline
+from qa.retrieve import CANDIDATES_PER_RESULT, retrieval_pipeline
 
 MAX_QUESTION_CHARS = 1000
 # Answers scoring below this share of the best one are noise next to it ("North Korean" beside "Kim Jong Un").
@@ -38,6 +38,7 @@ class Answer:
 
     :param context: the passage the answer was read from, in the article's original characters; it begins at
         `context_start` in the article.
+    :param passage: the passage's number in its article (from 1); with `article_id`, it names the passage in the index.
     """
 
     text: str
@@ -51,6 +52,7 @@ class Answer:
     passage: int
     date: str | None = None
     url: str | None = None
+    article_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Passage:
     passage: int
     score: float
     date: str | None = None
+    article_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,32 +144,55 @@ class Bot:
         self.articles = articles_folder(articles, index_dir).expanduser().resolve()
         self.settings = settings or IndexSettings()
         self.top_k = top_k
+        self.reader_model = reader_model
         self.index, self.report = Index.open(
             self.articles, index_dir, self.settings, rebuild=rebuild, progress_bar=progress_bar
         )
-        self.pipeline = retrieval_pipeline(self.index, self.settings, top_k)
-        self.pipeline.add_component("reader", make_reader(reader_model, top_k=top_k))
-        self.pipeline.connect("joiner.documents", "reader.documents")
-        self.pipeline.warm_up()
+        self.pipeline = self._pipeline(self.index)
         self._nlp = load_spacy()
 
-    def ask(self, question: str, history: Sequence[Turn | str] = ()) -> Result:
+    def _pipeline(self, index: Index) -> Pipeline:
+        pipeline = retrieval_pipeline(index, self.settings, self.top_k)
+        pipeline.add_component("reader", make_reader(self.reader_model, top_k=self.top_k))
+        pipeline.connect("joiner.documents", "reader.documents")
+        pipeline.warm_up()  # the models are cached by their loaders: a second pipeline shares them
+        return pipeline
+
+    def refresh(self, progress_bar: bool = True) -> IndexReport:
+        """Bring the index up to date with the articles folder (only what changed is embedded).
+
+        Questions asked meanwhile are answered from the previous index: the new one replaces it in one assignment.
+        """
+        index, report = Index.open(self.articles, self.index.directory, self.settings, progress_bar=progress_bar)
+        self.pipeline, self.index, self.report = self._pipeline(index), index, report
+        return report
+
+    def ask(self, question: str, history: Sequence[Turn | str] = (), top_k: int | None = None) -> Result:
         """Answer `question`, resolving "he", "she", "it", "they" against `history` (earlier turns, oldest first).
 
+        :param top_k: passages retrieved and read for this question only; by default the Bot's `top_k`.
         :raises QuestionError: for an empty or overlong question.
         """
         question = check_question(question)
+        top_k = top_k or self.top_k
         with SPACY_LOCK:
             asked = resolve(question, history, self._nlp)
+        candidates = top_k * CANDIDATES_PER_RESULT
         output = self.pipeline.run(
-            {"embedder": {"text": asked}, "bm25": {"query": asked}, "reader": {"query": asked}},
+            {
+                "embedder": {"text": asked},
+                "dense": {"top_k": candidates},
+                "bm25": {"query": asked, "top_k": candidates},
+                "joiner": {"top_k": top_k},
+                "reader": {"query": asked, "top_k": top_k},
+            },
             include_outputs_from={"joiner"},
         )
         passages = [self._passage(document) for document in output["joiner"]["documents"]]
-        answers = self._answers(output["reader"]["answers"])
+        answers = self._answers(output["reader"]["answers"], top_k)
         return Result(question, asked, answers, no_answer=not answers, passages=passages)
 
-    def _answers(self, extracted: list[ExtractedAnswer]) -> list[Answer]:
+    def _answers(self, extracted: list[ExtractedAnswer], top_k: int) -> list[Answer]:
         """Cited answers, best first; none when the reader's best guess is that there is no answer."""
         answers: list[Answer] = []
         for answer in sorted(extracted, key=lambda answer: -answer.score):
@@ -180,7 +206,7 @@ class Bot:
             cited = self._cite(answer.document, offset.start, offset.end, answer.score)
             if cited is not None and not any(_overlaps(cited, kept) for kept in answers):
                 answers.append(cited)
-            if len(answers) == self.top_k:
+            if len(answers) == top_k:
                 break
         return answers
 
@@ -208,7 +234,18 @@ class Bot:
             passage=meta["passage"],
             date=meta.get("date"),
             url=meta.get("url"),
+            article_id=meta["article_id"],
         )
+
+    def passage(self, article_id: str, number: int) -> Passage | None:
+        """Passage `number` (from 1) of an indexed article, or None if it has no such passage.
+
+        For showing more of an article around an answer: its neighbouring passages.
+        """
+        info = self.index.articles.get(article_id)
+        if info is None or not 1 <= number <= info["passages"]:
+            return None
+        return self._passage(self.index.document(f"{article_id}-{number}"))
 
     def _passage(self, document: Document) -> Passage:
         meta = document.meta
@@ -221,6 +258,7 @@ class Bot:
             passage=meta["passage"],
             score=round(float(document.score or 0.0), 4),
             date=meta.get("date"),
+            article_id=meta["article_id"],
         )
 
     def _source(self, relative: str) -> str:

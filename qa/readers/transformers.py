@@ -32,6 +32,8 @@ def _check_available(model: str) -> None:
         if not (path / "config.json").is_file():
             raise ReaderModelError(f"'{model}' is a directory but holds no model (no config.json).")
         return
+    if path.is_absolute() or model.startswith((".", "~")):
+        raise ReaderModelError(f"'{model}' does not exist: give the directory of a question-answering model.")
     if os.environ.get("HF_HUB_OFFLINE", "0") not in ("1", "true", "True", "yes"):
         return  # downloads are allowed: let transformers fetch it
     from huggingface_hub import try_to_load_from_cache

@@ -1,0 +1,160 @@
+"""One bot shared by every chat session: loaded once in the background, kept up to date as articles are added.
+
+The chat page must come up at once even when the first start has a large folder to index, so loading runs in a
+thread and questions asked meanwhile wait for it. Models are loaded once; a second reader (a transformers model a
+power user names in the settings) gets its own `Bot` over the same index directory. Adding articles takes a lock,
+so two uploads never index at the same time, while questions keep being answered from the index as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa import library
+from qa.articles import ArticleError
+from qa.bot import Bot, Passage, Result
+from qa.defaults import DEFAULT_TOP_K
+from qa.examples import example_questions
+from qa.followup import Turn
+from qa.index import IndexReport
+
+logger = logging.getLogger(__name__)
+
+# The examples offered on the page at most; newly added articles' examples come first.
+MAX_EXAMPLES = 6
+
+
+@dataclass
+class Update:
+    """What adding articles did: the files saved, those refused and why, and the index's report."""
+
+    added: library.Added
+    report: IndexReport | None = None
+    examples: list[str] = field(default_factory=list)
+
+
+class ChatService:
+    """The bots behind the chat, shared by all sessions and safe to call from several threads.
+
+    Usage example::
+
+        service = ChatService(articles=None, index_dir="index")
+        service.start()                      # loads in the background
+        result = service.ask("What did Sung Kim say?")
+    """
+
+    def __init__(self, articles: Path | None, index_dir: Path, top_k: int = DEFAULT_TOP_K) -> None:
+        self._articles = articles
+        self._index_dir = index_dir
+        self._top_k = top_k
+        self._bots: dict[str | None, Bot] = {}
+        self._ready = threading.Event()
+        self.failure: Exception | None = None  # what stopped the first load, if anything
+        self._bots_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self.examples: list[str] = []
+
+    def start(self) -> None:
+        """Begin loading the models and indexing the articles, without waiting."""
+        threading.Thread(target=self._load, name="qa-load", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            bot = Bot(self._articles, self._index_dir, top_k=self._top_k)
+            self._bots[None] = bot
+            self.examples = example_questions(bot, bot.index.articles)[:MAX_EXAMPLES]
+        except Exception as error:  # shown on the page and raised to every question: the app cannot answer
+            logger.exception("The bot could not start.")
+            self.failure = error
+        self._ready.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    @property
+    def folder(self) -> Path:
+        """The articles folder (known once loaded)."""
+        return self.bot().articles
+
+    def bot(self, reader_model: str | None = None) -> Bot:
+        """The bot reading with `reader_model` (None: the built-in reader), waiting for the first load to finish.
+
+        :raises Exception: whatever stopped the first load (shown to the user).
+        :raises qa.readers.transformers.ReaderModelError: if `reader_model` cannot be loaded.
+        """
+        self._ready.wait()
+        if self.failure is not None:
+            raise self.failure
+        reader_model = reader_model or None
+        with self._bots_lock:
+            if reader_model not in self._bots:
+                default = self._bots[None]
+                self._bots[reader_model] = Bot(
+                    default.articles, default.index.directory, top_k=self._top_k, reader_model=reader_model
+                )
+            return self._bots[reader_model]
+
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        top_k: int | None = None,
+        reader_model: str | None = None,
+    ) -> Result:
+        """Answer `question` in the context of `history`; see `Bot.ask`."""
+        return self.bot(reader_model).ask(question, history or (), top_k=top_k)
+
+    def status(self) -> str:
+        """One line for the page: loading, ready (with what is indexed), or why it could not start."""
+        if not self.ready:
+            return "Loading the models and indexing the articles…"
+        if self.failure is not None:
+            return f"The bot could not start: {self.failure}"
+        report = self._bots[None].report
+        return f"Ready: {report.articles} articles, {report.passages} passages indexed."
+
+    def articles(self) -> list[tuple[str, str, int]]:
+        """The indexed articles, by file: title, file (in the articles folder), passages."""
+        rows = [(info["title"], info["source"], info["passages"]) for info in self.bot().index.articles.values()]
+        return sorted(rows, key=lambda row: row[1])
+
+    def passage(self, article_id: str, number: int) -> Passage | None:
+        """See `Bot.passage`."""
+        return self.bot().passage(article_id, number)
+
+    def add_files(self, uploads: list[tuple[Path, str]]) -> Update:
+        """Check, save and index uploaded files; refused ones leave the folder and the index as they were."""
+        return self._index(library.add_files(self.folder, uploads))
+
+    def add_text(self, title: str, text: str) -> Update:
+        """Save and index a pasted article.
+
+        :raises ArticleError: if the title or text is empty or too large.
+        """
+        return self._index(library.Added(saved=[library.add_text(self.folder, title, text)]))
+
+    def _index(self, added: library.Added) -> Update:
+        """Bring every bot's index up to date with the folder; on failure take the saved files back."""
+        update = Update(added)
+        if not added.saved:
+            return update
+        with self._write_lock:
+            default = self._bots[None]
+            before = set(default.index.articles)
+            try:
+                update.report = default.refresh()
+                with self._bots_lock:
+                    for model, bot in self._bots.items():
+                        if model is not None:
+                            bot.refresh(progress_bar=False)
+            except Exception as error:
+                library.remove(default.articles, added.saved)
+                raise ArticleError(f"Indexing the new articles failed, nothing was added: {error}") from error
+            new = [article_id for article_id in default.index.articles if article_id not in before]
+            update.examples = example_questions(default, new)
+            self.examples = (update.examples + self.examples)[:MAX_EXAMPLES]
+        return update
