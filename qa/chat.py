@@ -11,16 +11,17 @@ import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from qa.articles import SUFFIXES, ArticleError
-from qa.bot import QuestionError
 from qa.citations import answer_html, articles_html, plain_answer
-from qa.followup import Turn
-from qa.readers.transformers import ReaderModelError
+from qa.errors import user_errors
 from qa.service import ChatService, Update
+
+if TYPE_CHECKING:
+    from qa.followup import Turn
 
 logger = logging.getLogger(__name__)
 
@@ -108,13 +109,15 @@ def build_app(service: ChatService) -> gr.Blocks:
             reader_model = name.strip() if which == TRANSFORMERS and name.strip() else None
             try:
                 result = service.ask(asked, past, top_k=int(k), reader_model=reader_model)
-            except (QuestionError, ReaderModelError) as error:
+            except user_errors() as error:
                 yield [*history, {"role": "assistant", "content": str(error)}], past
                 return
             except Exception as error:  # the page must say so, not sit on "Searching…"
                 logger.exception("Answering %r failed.", asked)
                 yield [*history, {"role": "assistant", "content": f"Sorry, that failed: {error}"}], past
                 return
+            from qa.followup import Turn  # loaded by now: the bot uses it
+
             message = answer_html(result, service.passage, show_scores, service.folder)
             yield [*history, {"role": "assistant", "content": message}], [*past, Turn(asked, plain_answer(result))]
 

@@ -11,11 +11,15 @@ import re
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa.bot import Answer, Passage, Result
+if TYPE_CHECKING:
+    from qa.bot import Answer, Passage, Result
 
 # The closest passages shown under a declined question.
 DECLINED_PASSAGES = 3
+# Characters of the passage shown either side of an answer; the whole paragraph is one click away.
+EXCERPT_CONTEXT = 160
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -76,7 +80,7 @@ def _declined(result: Result, show_scores: bool, folder: Path | None) -> str:
 
 def _source(number: int, answer: Answer, lookup: PassageLookup | None, folder: Path | None) -> str:
     """One numbered source: title and date or file, the passage with the span marked, the paragraph on demand."""
-    passage = _marked(answer.context, answer.start - answer.context_start, answer.end - answer.context_start)
+    passage = _marked(*_excerpt(answer.context, answer.start - answer.context_start, answer.end - answer.context_start))
     paragraph_text, paragraph_start = _paragraph(answer, lookup)
     paragraph = _marked(paragraph_text, answer.start - paragraph_start, answer.end - paragraph_start)
     where = escape(_where(answer.date, answer.source, folder))
@@ -92,6 +96,22 @@ def _marked(text: str, start: int, end: int) -> str:
     """`text` escaped, with `text[start:end]` in `<mark>`: the exact characters cited."""
     marked = f"{escape(_squeeze(text[:start]))}<mark>{escape(_squeeze(text[start:end]))}</mark>"
     return (marked + escape(_squeeze(text[end:]))).strip()
+
+
+def _excerpt(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """`text[start:end]` with up to `EXCERPT_CONTEXT` characters either side, cut at a space, marked with "…".
+
+    Returns the excerpt and where the answer lies in it.
+    """
+    begin, stop = 0, len(text)
+    if start > EXCERPT_CONTEXT:
+        space = text.find(" ", start - EXCERPT_CONTEXT, start)
+        begin = space + 1 if space != -1 else start - EXCERPT_CONTEXT
+    if len(text) - end > EXCERPT_CONTEXT:
+        space = text.rfind(" ", end, end + EXCERPT_CONTEXT)
+        stop = space if space != -1 else end + EXCERPT_CONTEXT
+    prefix, suffix = ("…" if begin else ""), ("…" if stop < len(text) else "")
+    return prefix + text[begin:stop] + suffix, start - begin + len(prefix), end - begin + len(prefix)
 
 
 def _paragraph(answer: Answer, lookup: PassageLookup | None) -> tuple[str, int]:

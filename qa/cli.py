@@ -12,20 +12,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from qa.defaults import DEFAULT_INDEX_DIR, DEFAULT_TOP_K
+from qa.errors import user_errors
 
 if TYPE_CHECKING:
     from qa.bot import Answer, Result
     from qa.index import IndexReport
-
-
-def _user_errors() -> tuple[type[Exception], ...]:
-    """The errors that are the user's to fix: shown as one line, without a traceback."""
-    from qa.articles import ArticleError
-    from qa.bot import QuestionError
-    from qa.index import IndexingError
-    from qa.readers.transformers import ReaderModelError
-
-    return (ArticleError, IndexingError, QuestionError, ReaderModelError)
 
 
 _articles_option = click.option(
@@ -77,7 +68,7 @@ def ask(
         _report(bot.report)
         started = time.perf_counter()
         result = bot.ask(question)
-    except _user_errors() as error:
+    except user_errors() as error:
         raise click.ClickException(str(error)) from error
     logging.getLogger(__name__).info("Answered in %.0f ms.", (time.perf_counter() - started) * 1000)
     if as_json:
@@ -101,7 +92,7 @@ def index(articles: Path | None, index_dir: Path, rebuild: bool) -> None:
 
     try:
         _, report = Index.open(articles_folder(articles, index_dir), index_dir, rebuild=rebuild)
-    except _user_errors() as error:
+    except user_errors() as error:
         raise click.ClickException(str(error)) from error
     _report(report, always=True)
 

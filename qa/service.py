@@ -12,14 +12,16 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa import library
 from qa.articles import ArticleError
-from qa.bot import Bot, Passage, Result
 from qa.defaults import DEFAULT_TOP_K
-from qa.examples import example_questions
-from qa.followup import Turn
-from qa.index import IndexReport
+
+if TYPE_CHECKING:  # the heavy modules (torch, Haystack, spaCy) load in the background thread, not on import
+    from qa.bot import Bot, Passage, Result
+    from qa.followup import Turn
+    from qa.index import IndexReport
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,9 @@ class ChatService:
 
     def _load(self) -> None:
         try:
+            from qa.bot import Bot
+            from qa.examples import example_questions
+
             bot = Bot(self._articles, self._index_dir, top_k=self._top_k)
             self._bots[None] = bot
             self.examples = example_questions(bot, bot.index.articles)[:MAX_EXAMPLES]
@@ -92,6 +97,8 @@ class ChatService:
         reader_model = reader_model or None
         with self._bots_lock:
             if reader_model not in self._bots:
+                from qa.bot import Bot
+
                 default = self._bots[None]
                 self._bots[reader_model] = Bot(
                     default.articles, default.index.directory, top_k=self._top_k, reader_model=reader_model
@@ -155,6 +162,8 @@ class ChatService:
                 library.remove(default.articles, added.saved)
                 raise ArticleError(f"Indexing the new articles failed, nothing was added: {error}") from error
             new = [article_id for article_id in default.index.articles if article_id not in before]
+            from qa.examples import example_questions
+
             update.examples = example_questions(default, new)
             self.examples = (update.examples + self.examples)[:MAX_EXAMPLES]
         return update

@@ -82,3 +82,15 @@ def test_the_articles_table_escapes_titles() -> None:
     html = articles_html([("Budget <b>passes</b>", "budget.txt", 3)])
 
     assert "Budget &lt;b&gt;passes&lt;/b&gt;" in html and "<td>3</td>" in html
+
+
+def test_a_long_passage_is_cut_around_the_answer_and_the_cut_is_shown() -> None:
+    before, words, after = "word " * 100, "the answer itself", " more" * 100
+    context = before + words + after
+    answer = Answer(words, 1.0, "T", "t.txt", len(before), len(before) + len(words), context, 0, passage=1)
+    html = answer_html(Result("Q?", "Q?", [answer], no_answer=False))
+    passage = re.search(r"<blockquote>(.*?)</blockquote>", html)
+
+    assert passage is not None and passage.group(1).startswith("…") and passage.group(1).endswith("…")
+    assert len(passage.group(1)) < 2 * 160 + len(words) + 30
+    assert _marks(html)[0] == words

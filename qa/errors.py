@@ -1,0 +1,13 @@
+"""Which errors are the user's to fix: every surface shows them as a plain message, without a traceback."""
+
+from __future__ import annotations
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """Bad folders, files, questions and model names; imported on first use so that a caller stays light."""
+    from qa.articles import ArticleError
+    from qa.bot import QuestionError
+    from qa.index import IndexingError
+    from qa.readers.transformers import ReaderModelError
+
+    return (ArticleError, IndexingError, QuestionError, ReaderModelError)
