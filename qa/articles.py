@@ -139,7 +139,7 @@ def load_folder(
         skipped.extend(found.skipped)
     unique, duplicates = drop_duplicates(articles, prefer)
     for duplicate in duplicates:
-        logger.info("Skipping %s: %s.", duplicate.path, duplicate.reason)
+        logger.info("Skipping %s: %s", duplicate.path, duplicate.reason)
     return Corpus(root, unique, skipped + duplicates)
 
 
@@ -154,8 +154,10 @@ def drop_duplicates(articles: list[Article], prefer: Collection[str] = ()) -> tu
 
     Example::
 
-        >>> a, b = Article("a.txt", "A", "A\n\nSame.", clean("Same.")), Article("b.txt", "B", "", clean(" same. "))
-        >>> [kept.source for kept in drop_duplicates([a, b])[0]], drop_duplicates([a, b])[1][0].duplicate_of
+        >>> a = Article("a.txt", "A", "Same text.", clean("Same text."))
+        >>> b = Article("b.txt", "B", "SAME  text.", clean("SAME  text."))
+        >>> unique, duplicates = drop_duplicates([a, b])
+        >>> [article.source for article in unique], duplicates[0].duplicate_of
         (['a.txt'], 'a.txt')
     """
     copies: dict[str, list[Article]] = {}

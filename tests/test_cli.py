@@ -110,6 +110,10 @@ def test_index_counts_skipped_files_and_names_duplicates(tmp_path: Path) -> None
     ("args", "message"),
     [
         (("ask", "", "--articles", str(SEEDS)), "The question is empty"),
+        (
+            ("ask", "Why? " * 300, "--articles", str(SEEDS)),
+            "The question is 1,499 characters long; the limit is 1,000.",
+        ),
         (("ask", "Who?", "--articles", "/no/such/folder"), "does not exist"),
         (("index", "--articles", "/no/such/folder"), "does not exist"),
         (("ask", "Who?", "--top-k", "0"), "0 is not in the range"),

@@ -99,15 +99,24 @@ def test_pdf_title_comes_from_its_metadata(tmp_path: Path) -> None:
     assert article.body.text == LONG_SENTENCE
 
 
+def damaged_pdf(path: Path) -> None:
+    """A PDF whose page stream names a compression pypdf does not know (a flipped byte: offsets stay valid)."""
+    write_pdf(path, [LONG_SENTENCE])
+    data = path.read_bytes()
+    assert b"/FlateDecode" in data
+    path.write_bytes(data.replace(b"/FlateDecode", b"/FlatODecode"))
+
+
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
         (lambda path: path.write_bytes(b"%PDF-1.4\nnot really a pdf"), "not a PDF that can be read"),
         (lambda path: path.write_text("plain text with a .pdf name"), "not a PDF that can be read"),
         (lambda path: write_pdf(path, [""]), "holds no text"),
+        (damaged_pdf, "Unsupported filter /FlatODecode"),
         (lambda path: write_pdf(path, [LONG_SENTENCE], encrypt=True), "encrypted"),
     ],
-    ids=["truncated", "text", "scan", "encrypted"],
+    ids=["truncated", "text", "scan", "damaged", "encrypted"],
 )
 def test_unusable_pdf_is_skipped_with_a_reason(tmp_path: Path, make: object, reason: str) -> None:
     (tmp_path / "good.txt").write_text("Good\n\nGood text.", encoding="utf-8")

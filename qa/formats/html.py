@@ -40,7 +40,7 @@ def extract_page(html: bytes) -> Page:
             include_images=False,
             include_links=False,
         )
-    except (ValueError, TypeError) as error:  # lxml's complaints about what is not HTML
+    except Exception as error:  # lxml and trafilatura on broken markup: one bad page must not stop the others
         raise ArticleError(f"it is not an HTML page that can be read ({error})") from error
     fields = {} if found is None else found if isinstance(found, dict) else found.as_dict()
     text = fields.get("text")

@@ -13,11 +13,12 @@ import logging
 from dataclasses import dataclass
 
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from qa.articles import ArticleError
 
-logging.getLogger("pypdf").setLevel(logging.ERROR)  # warnings about odd but readable files are not the user's
+# pypdf logs what it makes of damaged files as it goes (pages of it for one bad font); the reader reports what
+# matters, once per file, as the reason it is skipped.
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ def extract_pdf(data: bytes) -> PdfText:
             raise ArticleError("it is an encrypted PDF")
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
         title = reader.metadata.title if reader.metadata is not None else None
-    except (PyPdfError, ValueError, KeyError, TypeError) as error:
+    except ArticleError:
+        raise
+    except Exception as error:  # a damaged file makes pypdf raise almost anything (NotImplementedError, KeyError...)
         raise ArticleError(f"it is not a PDF that can be read ({type(error).__name__}: {error})") from error
     text = "\n\n".join(page for page in pages if page)
     if not text:
