@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from qa.cleaning import MappedText, clean
 
@@ -127,16 +128,18 @@ def load_folder(
     articles: list[Article] = []
     skipped: list[Skipped] = []
     paths = list(article_files(root, exclude))
-    for path in tqdm(paths, desc="Reading articles", unit="file", disable=None if progress_bar else True):
-        relative = path.relative_to(root).as_posix()
-        try:
-            found = read_file(path, relative)
-        except ArticleError as error:
-            found = Corpus(path, [], [Skipped(relative, str(error))])
-        for skip in found.skipped:
-            logger.warning("Skipping %s: %s", skip.path, skip.reason)
-        articles.extend(found.articles)
-        skipped.extend(found.skipped)
+    shown = tqdm(paths, desc="Reading articles", unit="file", disable=None if progress_bar else True)
+    with logging_redirect_tqdm():  # a warning about one file goes above the bar, not through it
+        for path in shown:
+            relative = path.relative_to(root).as_posix()
+            try:
+                found = read_file(path, relative)
+            except ArticleError as error:
+                found = Corpus(path, [], [Skipped(relative, str(error))])
+            for skip in found.skipped:
+                logger.warning("Skipping %s: %s", skip.path, skip.reason)
+            articles.extend(found.articles)
+            skipped.extend(found.skipped)
     unique, duplicates = drop_duplicates(articles, prefer)
     for duplicate in duplicates:
         logger.info("Skipping %s: %s", duplicate.path, duplicate.reason)

@@ -144,6 +144,16 @@ def test_csv_rows_are_articles_with_quoting_and_multi_line_cells(tmp_path: Path)
     assert [(s.path, s.reason) for s in corpus.skipped] == [("news.csv#7", "the row on line 7 has no 'text' string")]
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_csv_from_a_spreadsheet_with_a_byte_order_mark_and_semicolons_or_tabs(tmp_path: Path, delimiter: str) -> None:
+    rows = ["Title", "Text", "Date"], ["Rates cut", "The bank cut rates to 3,5%; markets rose.", "2024-05-01"]
+    lines = [delimiter.join(f'"{cell}"' for cell in row) for row in rows]
+    (tmp_path / "export.csv").write_bytes("\r\n".join(lines).encode("utf-8-sig"))
+    article = only(load_folder(tmp_path))
+    assert (article.title, article.date) == ("Rates cut", "2024-05-01")
+    assert article.original == "The bank cut rates to 3,5%; markets rose."
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [

@@ -21,13 +21,18 @@ def csv_records(text: str, source: str) -> Iterator[tuple[str, str, Any]]:
     """`(source#LINE, "the row on line LINE", record)` for each row with any content.
 
     A record is a dict of the known columns (header names are matched without regard to case or surrounding
-    spaces; other columns are ignored), or an `ArticleError` for a row that does not parse.
+    spaces, after the byte-order mark Excel writes; other columns are ignored), or an `ArticleError` for a row that
+    does not parse. Cells are separated by commas, or by semicolons or tabs when the header row has one of those
+    and no comma (spreadsheets write semicolons where the comma is the decimal mark).
 
     :raises ArticleError: if the header row has no `text` column.
     """
     # The default cap on a cell, 128 KB, is shorter than some articles; a file is capped at MAX_FILE_BYTES anyway.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    text = text.removeprefix("\ufeff")  # before a quoted first name, it would make that name unquoted
+    header_line = text.split("\n", 1)[0]
+    delimiter = next((mark for mark in (",", ";", "\t") if mark in header_line), ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
