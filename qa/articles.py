@@ -63,7 +63,7 @@ class Article:
     """One news article.
 
     :param source: where it came from, relative to the articles folder; records of a `.json` list or a `.jsonl`
-        file add `#N` (list index or line number).
+        or `.csv` file add `#N` (list index, or the line the record starts on).
     :param original: the text that citation offsets point into: the whole file for `.txt`/`.md`, the record's
         `text` field (cell) for `.json`/`.jsonl`/`.csv`, the extracted text for `.html`/`.pdf`
         (`qa.formats.html`, `qa.formats.pdf`).

@@ -242,6 +242,18 @@ def test_huge_text_file_is_cut_between_words_and_characters(tmp_path: Path, monk
     assert article.body.text.split()[-1] in ("naïve", "café")
 
 
+def test_huge_page_is_read_up_to_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paragraphs = "".join(f"<p>Paragraph {n} of the long report on the harbour works.</p>\n" for n in range(400))
+    html = page().replace("<p>Work on the barrier", f"{paragraphs}<p>Work on the barrier")
+    monkeypatch.setattr("qa.articles.MAX_FILE_BYTES", len(html.encode("utf-8")) // 2)
+    (tmp_path / "long.html").write_text(html, encoding="utf-8")
+    corpus = load_folder(tmp_path)
+    body = only(corpus).body.text
+    assert "costing £42m" in body and "Paragraph 10 of" in body
+    assert "Paragraph 399 of" not in body and "according to the agency" not in body
+    assert [s.path for s in corpus.skipped] == ["long.html"] and "everything after" in corpus.skipped[0].reason
+
+
 @pytest.mark.parametrize("name", ["big.json", "big.pdf"])
 def test_huge_file_that_cannot_be_read_in_part_is_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
