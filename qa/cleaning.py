@@ -167,11 +167,13 @@ def _glue_space(match: re.Match[str]) -> str:
     return " " if opening == (quote == position) else ""
 
 
-def clean(text: str, offset: int = 0) -> MappedText:
+def clean(text: str, offset: int = 0, hard_wrapped: bool | None = None) -> MappedText:
     """Clean an article body; `offset` is where `text` starts in the original file.
 
     Paragraphs come out separated by one blank line. Where a file separates paragraphs by blank lines, a lone line
     break is a hard wrap inside a paragraph and becomes a space; where it has no blank lines, each line is a paragraph.
+    `hard_wrapped=True` says that lone line breaks are wraps whatever the file looks like (text from a PDF, whose
+    one-page articles often have no blank line at all).
 
     Example::
 
@@ -181,6 +183,8 @@ def clean(text: str, offset: int = 0) -> MappedText:
     mapped = MappedText.of(text, offset).sub(_NEWLINES, "\n").sub(_INVISIBLE, "").translate(_TRANSLATION)
     mapped = mapped.sub(_CREDIT, "").sub(_BOILERPLATE, "").sub(_GLUED, _glue_space).sub(_SPACES, " ")
     mapped = mapped.sub(_LINE_EDGES, "")
-    wrap = " " if _BLANK_LINES.search(mapped.text) else "\n\n"
+    if hard_wrapped is None:
+        hard_wrapped = _BLANK_LINES.search(mapped.text) is not None
+    wrap = " " if hard_wrapped else "\n\n"
     mapped = mapped.sub(_LONE_NEWLINE, wrap).sub(_DATELINE, r"\1.\n\n")
     return mapped.sub(_BLANK_LINES, "\n\n").strip()

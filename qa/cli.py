@@ -14,6 +14,9 @@ import click
 from qa.defaults import DEFAULT_INDEX_DIR, DEFAULT_TOP_K
 from qa.errors import user_errors
 
+# A folder with thousands of copies would bury the summary under them.
+MAX_DUPLICATES_SHOWN = 20
+
 if TYPE_CHECKING:
     from qa.bot import Answer, Result
     from qa.index import IndexReport
@@ -23,8 +26,8 @@ _articles_option = click.option(
     "--articles",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder of articles (.txt, .md, .json, .jsonl). Default: $QA_ARTICLES, else the folder last indexed, "
-    "else the bundled seeds/.",
+    help="Folder of articles (.txt, .md, .json, .jsonl, .csv, .html, .pdf; sub-folders too). Default: $QA_ARTICLES, "
+    "else the folder last indexed, else the bundled seeds/.",
 )
 _index_option = click.option(
     "--index-dir",
@@ -101,8 +104,15 @@ def _report(report: IndexReport, always: bool = False) -> None:
     """Say what indexing did: always for `qa index`, only when something changed for `qa ask`."""
     if not (always or report.changed):
         return
+    duplicates = [skipped for skipped in report.skipped if skipped.duplicate_of is not None]
     for skipped in report.skipped:
-        click.echo(f"Skipped {skipped.path}: {skipped.reason}.", err=True)
+        if skipped.duplicate_of is None:
+            click.echo(f"Skipped {skipped.path}: {skipped.reason}.", err=True)
+    if duplicates:
+        pairs = [f"{duplicate.path} = {duplicate.duplicate_of}" for duplicate in duplicates[:MAX_DUPLICATES_SHOWN]]
+        more = len(duplicates) - len(pairs)
+        listed = ", ".join(pairs) + (f" and {more} more" if more else "")
+        click.echo(f"{len(duplicates)} duplicate{'s' if len(duplicates) > 1 else ''} skipped: {listed}.", err=True)
     click.echo(report.summary(), err=True)
 
 

@@ -77,8 +77,8 @@ class IndexSettings:
             raise IndexingError(f"Embedding model '{self.model}' is not a directory. Use '{PACKAGED_MODEL}' or a path.")
         return self.model
 
-    def splitter(self) -> PassageSplitter:
-        return PassageSplitter(self.sentences_per_passage, self.overlap, self.max_chars)
+    def splitter(self, progress_bar: bool = False) -> PassageSplitter:
+        return PassageSplitter(self.sentences_per_passage, self.overlap, self.max_chars, progress_bar)
 
 
 def document_embedder(settings: IndexSettings, progress_bar: bool = True) -> SentenceTransformersDocumentEmbedder:
@@ -120,13 +120,14 @@ class IndexReport:
         return bool(self.added or self.updated or self.removed or self.rebuilt_because)
 
     def summary(self) -> str:
-        """One line, e.g. "Indexed 2 articles (14 passages): 1 added, 1 updated, 0 removed in 3.1 s"."""
+        """One line, e.g. "Indexed 2 articles, 14 passages: 1 added, 0 updated, 0 removed, 1 unchanged, 1 skipped"."""
         if not self.changed:
             return f"Index is up to date: {self.articles} articles, {self.passages} passages ({self.seconds:.2f} s)."
         reason = f" ({self.rebuilt_because})" if self.rebuilt_because else ""
         return (
             f"Indexed {self.articles} articles, {self.passages} passages{reason}: {self.added} added, "
-            f"{self.updated} updated, {self.removed} removed, {self.unchanged} unchanged in {self.seconds:.1f} s."
+            f"{self.updated} updated, {self.removed} removed, {self.unchanged} unchanged, {len(self.skipped)} skipped "
+            f"in {self.seconds:.1f} s."
         )
 
 
@@ -292,7 +293,8 @@ class Index:
         report: IndexReport,
         progress_bar: bool,
     ) -> Index:
-        corpus = load_folder(folder, exclude=directory)
+        indexed = {meta["source"] for meta in current.articles.values()} if current is not None else set()
+        corpus = load_folder(folder, exclude=directory, progress_bar=progress_bar, prefer=indexed)
         if not corpus.articles:
             kinds = ", ".join(SUFFIXES)
             raise IndexingError(f"No readable articles in '{folder}' (looked for {kinds} files).")
@@ -318,7 +320,7 @@ class Index:
         report.removed = sum(1 for i in old if i not in new_articles)
         store.delete_documents([f"{i}-{n}" for i in stale for n in range(1, old[i]["passages"] + 1)])
 
-        documents = settings.splitter().run(articles=to_embed)["documents"]
+        documents = settings.splitter(progress_bar).run(articles=to_embed)["documents"]
         if documents:
             embedded = document_embedder(settings, progress_bar).run(documents=documents)["documents"]
             store.write_documents(embedded)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from haystack import Document, component
+from tqdm import tqdm
 
 from qa.articles import Article
 
@@ -163,12 +164,15 @@ class PassageSplitter:
         documents = splitter.run(articles=load_folder("seeds").articles)["documents"]
     """
 
-    def __init__(self, sentences_per_passage: int = 4, overlap: int = 1, max_chars: int = 1000) -> None:
+    def __init__(
+        self, sentences_per_passage: int = 4, overlap: int = 1, max_chars: int = 1000, progress_bar: bool = False
+    ) -> None:
         """
         :param sentences_per_passage: sentences in a passage, at most.
         :param overlap: sentences shared by consecutive passages; less than `sentences_per_passage`.
         :param max_chars: a passage grows no longer than this (it still holds at least one sentence, itself cut
             to this length), so that the embedding model sees all of it (all-MiniLM-L6-v2 reads 256 tokens).
+        :param progress_bar: show a progress bar on a terminal (thousands of articles take a while).
         """
         if sentences_per_passage < 1:
             raise ValueError(f"sentences_per_passage must be at least 1, not {sentences_per_passage}.")
@@ -179,6 +183,7 @@ class PassageSplitter:
         self.sentences_per_passage = sentences_per_passage
         self.overlap = overlap
         self.max_chars = max_chars
+        self.progress_bar = progress_bar
 
     @component.output_types(documents=list[Document])
     def run(self, articles: list[Article]) -> dict[str, list[Document]]:
@@ -187,7 +192,8 @@ class PassageSplitter:
         :param articles: the articles to split.
         :returns: `documents`, the passages of all articles, in article order.
         """
-        return {"documents": [doc for article in articles for doc in self.split(article)]}
+        shown = tqdm(articles, desc="Splitting", unit="article", disable=None if self.progress_bar else True)
+        return {"documents": [doc for article in shown for doc in self.split(article)]}
 
     def split(self, article: Article) -> list[Document]:
         """The passages of one article, numbered from 1."""

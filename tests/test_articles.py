@@ -6,6 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -189,10 +190,16 @@ def test_nested_folders_are_read_in_sorted_order(tmp_path: Path) -> None:
     write(tmp_path, "b.txt", "B\n\nBee.")
     write(tmp_path, "a/z.txt", "Z\n\nZed.")
     write(tmp_path, "a/deeper/c.md", "# C\n\nSee.")
-    write(tmp_path, "a/notes.pdf", "not an article")
+    write(tmp_path, "a/deeper/still/further/down/d.jsonl", json.dumps({"title": "D", "text": "Dee."}))
+    write(tmp_path, "a/notes.docx", "not an article")
     write(tmp_path, "README", "no suffix")
     corpus = load_folder(tmp_path)
-    assert [a.source for a in corpus.articles] == ["a/deeper/c.md", "a/z.txt", "b.txt"]
+    assert [a.source for a in corpus.articles] == [
+        "a/deeper/c.md",
+        "a/deeper/still/further/down/d.jsonl#1",
+        "a/z.txt",
+        "b.txt",
+    ]
     assert corpus.skipped == []
     assert corpus.folder == tmp_path.resolve()
 
@@ -219,10 +226,22 @@ def test_symlinks_pointing_outside_are_not_followed(tmp_path: Path) -> None:
     write(outside, "dir/other.txt", "Other\n\nOther text.")
     os.symlink(secret, folder / "link.txt")
     os.symlink(outside / "dir", folder / "linked-dir")
-    os.symlink(folder / "inside.txt", folder / "alias.txt")  # inside the folder: fine
+    os.symlink(folder / "inside.txt", folder / "alias.txt")  # inside the folder: read, and found to be a copy
     corpus = load_folder(folder)
-    assert sorted(a.source for a in corpus.articles) == ["alias.txt", "inside.txt"]
+    assert [a.source for a in corpus.articles] == ["alias.txt"]
+    assert [(s.path, s.duplicate_of) for s in corpus.skipped] == [("inside.txt", "alias.txt")]
     assert all("Secret" not in a.original and "Other" not in a.original for a in corpus.articles)
+
+
+def test_dot_dot_in_the_folder_name_is_resolved_and_links_up_are_not_followed(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    write(folder, "sub/inside.txt", "Inside\n\nInside text.")
+    write(tmp_path, "secret.txt", "Secret\n\nSecret text.")
+    os.symlink("../..", folder / "sub" / "up")  # a loop back to the folder's parent
+    os.symlink("../../secret.txt", folder / "sub" / "secret.txt")
+    corpus = load_folder(folder / "sub" / "..")
+    assert corpus.folder == folder
+    assert [a.source for a in corpus.articles] == ["sub/inside.txt"]
 
 
 def test_missing_folder_raises_with_its_name(tmp_path: Path) -> None:
@@ -320,23 +339,25 @@ def test_read_file_raises_for_a_bad_file(tmp_path: Path) -> None:
 def test_unreadable_file_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, "locked.txt", "T\n\nBody.")
     write(tmp_path, "open.txt", "Open\n\nBody.")
-    real_read_bytes = Path.read_bytes
+    real_open = Path.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.txt":
+    def open_file(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "locked.txt":  # the tests run as root, for whom no permission bit locks a file
             raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+        return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", open_file)
     corpus = load_folder(tmp_path)
     assert [a.source for a in corpus.articles] == ["open.txt"]
     assert skipped_reason(corpus, "locked.txt") == "cannot be read (Permission denied)"
 
 
-def test_oversized_file_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_file_is_read_up_to_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("qa.articles.MAX_FILE_BYTES", 1000)
     write(tmp_path, "big.txt", "Big\n\n" + "word " * 400)
-    assert "limit" in skipped_reason(load_folder(tmp_path), "big.txt")
+    corpus = load_folder(tmp_path)
+    assert len(only(corpus).original) <= 1000
+    assert "limit" in skipped_reason(corpus, "big.txt")
 
 
 # --- decoding --------------------------------------------------------------------------------------------------

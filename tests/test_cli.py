@@ -92,10 +92,28 @@ def test_index_names_skipped_files(tmp_path: Path) -> None:
     assert "Skipped empty.txt: it is empty." in again and "up to date" in again
 
 
+def test_index_counts_skipped_files_and_names_duplicates(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    seed = next(SEEDS.glob("*.txt"))
+    shutil.copy(seed, articles / "x copy one.txt")  # sorts after the seed, which is kept
+    (articles / "x" / "deeper").mkdir(parents=True)
+    shutil.copy(seed, articles / "x" / "deeper" / "copy two.txt")
+    (articles / "broken.pdf").write_bytes(b"%PDF-1.7 cut short")
+    _, _, err = _run("index", "--articles", str(articles), "--index-dir", str(tmp_path / "index"))
+    assert "Skipped broken.pdf: it is not a PDF that can be read" in err
+    assert f"2 duplicates skipped: x/deeper/copy two.txt = {seed.name}, x copy one.txt = {seed.name}." in err
+    assert "1 added, 0 updated, 0 removed, 0 unchanged, 3 skipped" in err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("ask", "", "--articles", str(SEEDS)), "The question is empty"),
+        (
+            ("ask", "Why? " * 300, "--articles", str(SEEDS)),
+            "The question is 1,499 characters long; the limit is 1,000.",
+        ),
         (("ask", "Who?", "--articles", "/no/such/folder"), "does not exist"),
         (("index", "--articles", "/no/such/folder"), "does not exist"),
         (("ask", "Who?", "--top-k", "0"), "0 is not in the range"),

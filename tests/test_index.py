@@ -19,6 +19,7 @@ import pytest
 import qa.index
 from qa.articles import ArticleError
 from qa.index import MANIFEST, Index, IndexingError, IndexReport, IndexSettings, text_embedder
+from tests.made_files import CSV, LONG_SENTENCE, page, write_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -188,6 +189,63 @@ def test_deleting_a_file_removes_its_passages_everywhere(articles_dir: Path, ind
     assert_consistent(index)
     reloaded = Index._load(index_dir)
     assert not gone & set(reloaded.store.documents) and not gone & set(reloaded.bm25.ids)
+
+
+def test_pages_pdfs_and_tables_in_nested_folders_are_indexed_and_updated_alone(
+    articles_dir: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (articles_dir / "web" / "2024" / "03").mkdir(parents=True)
+    (articles_dir / "web" / "2024" / "03" / "hull.html").write_text(page(), encoding="utf-8")
+    (articles_dir / "docs").mkdir()
+    write_pdf(articles_dir / "docs" / "ferry.pdf", [f"Ferry terminal to open\n\n{LONG_SENTENCE}"])
+    (articles_dir / "news.csv").write_bytes(CSV.encode("utf-8"))
+    embedded = count_embedded(monkeypatch)
+    index, report = open_index(articles_dir, index_dir)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (5, 0, 0, 1)
+    assert {meta["source"] for meta in index.articles.values()} == {
+        SEED_NAME,
+        "web/2024/03/hull.html",
+        "docs/ferry.pdf",
+        "news.csv#2",
+        "news.csv#6",
+        "news.csv#8",
+    }
+    assert [skip.path for skip in report.skipped] == ["news.csv#7"]
+    assert set(embedded) == set(index.store.documents) - passage_ids(index, article_id(index, SEED_NAME))
+
+    embedded.clear()
+    (articles_dir / "news.csv").write_bytes(CSV.replace("without quotes", "now with an edit").encode("utf-8"))
+    (articles_dir / "web" / "2024" / "03" / "hull.html").write_text(page(homes="25,000"), encoding="utf-8")
+    index, report = open_index(articles_dir, index_dir)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 2, 0, 4)
+    changed = passage_ids(index, article_id(index, "news.csv#6")) | passage_ids(
+        index, article_id(index, "web/2024/03/hull.html")
+    )
+    assert set(embedded) == changed
+    assert_consistent(index)
+
+
+def test_a_copy_is_indexed_once_and_takes_over_when_the_original_goes(
+    articles_dir: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(articles_dir / SEED_NAME, articles_dir / "a-copy.txt")  # sorts before the original
+    record = json.dumps({"title": "Bees", "text": BEES})
+    (articles_dir / "feed.jsonl").write_text(f"{record}\n{record}\n", encoding="utf-8")
+    embedded = count_embedded(monkeypatch)
+    index, report = open_index(articles_dir, index_dir)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 0, 0, 1)
+    assert {meta["source"] for meta in index.articles.values()} == {SEED_NAME, "feed.jsonl#1"}
+    assert set(embedded) == passage_ids(index, article_id(index, "feed.jsonl#1"))
+    assert [(skip.path, skip.duplicate_of) for skip in report.skipped] == [
+        ("a-copy.txt", SEED_NAME),
+        ("feed.jsonl#2", "feed.jsonl#1"),
+    ]
+
+    (articles_dir / SEED_NAME).unlink()
+    index, report = open_index(articles_dir, index_dir)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 0, 1, 1)
+    assert {meta["source"] for meta in index.articles.values()} == {"a-copy.txt", "feed.jsonl#1"}
+    assert_consistent(index)
 
 
 def test_rebuild_starts_over(articles_dir: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -491,6 +549,14 @@ if phase == "embedding":
         reached("embedding")
         return real(*args, **kwargs)
     qi.document_embedder = document_embedder
+elif phase == "reading":
+    import qa.articles as qa_articles
+    real_read_file = qa_articles.read_file
+    def read_file(path, source):
+        if path.suffix == ".pdf":
+            reached(phase)
+        return real_read_file(path, source)
+    qa_articles.read_file = read_file
 elif phase == "half-written":
     qi.BM25.save = lambda self, directory: reached(phase)
 elif phase == "staged":
@@ -573,6 +639,28 @@ def test_build_killed_while_saving_leaves_the_previous_index(
     assert (report.added, report.unchanged) == (1, 1)
     assert generations(index_dir) == [index.manifest["generation"]]
     assert staging_dirs(index_dir) == []
+    assert_consistent(index)
+
+
+def test_build_killed_while_reading_files_leaves_the_previous_index(
+    articles_dir: Path, index_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest_before = (index_dir / MANIFEST).read_bytes()
+    changed = tmp_path / "changed"
+    shutil.copytree(articles_dir, changed)
+    (changed / "a.html").write_text(page(), encoding="utf-8")
+    write_pdf(changed / "b.pdf", [f"Ferry terminal to open\n\n{LONG_SENTENCE}"])
+
+    kill_during("reading", changed, index_dir, tmp_path, delay=0.2)
+
+    assert (index_dir / MANIFEST).read_bytes() == manifest_before
+    assert staging_dirs(index_dir) == [] and len(generations(index_dir)) == 1
+    with monkeypatch.context() as patched:
+        forbid_embedding(patched)
+        index, report = open_index(articles_dir, index_dir)
+        assert not report.changed and report.articles == 1
+    index, report = open_index(changed, index_dir)
+    assert (report.added, report.unchanged) == (2, 1)
     assert_consistent(index)
 
 
