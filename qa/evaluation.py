@@ -156,14 +156,16 @@ def run_evaluation(bot: Bot, qa_set: QASet, limit: int | None = None, progress_b
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}.")
     pairs = qa_set.pairs[:limit]
-    bot.ask(WARM_UP_QUESTION)  # the first question pays for lazy set-up; timing it would skew the latencies
+    score_question(bot, QAPair("warm-up", WARM_UP_QUESTION, ()))  # the first question pays for lazy set-up: not timed
     started = time.perf_counter()
-    rows = [ask(bot, pair) for pair in tqdm(pairs, desc="Evaluating", unit="question", disable=not progress_bar)]
+    rows = [
+        score_question(bot, pair) for pair in tqdm(pairs, desc="Evaluating", unit="question", disable=not progress_bar)
+    ]
     metrics = summarize(rows, bot.top_k, time.perf_counter() - started)
     return Evaluation(str(qa_set.path), str(bot.articles), metrics, rows)
 
 
-def ask(bot: Bot, pair: QAPair) -> Row:
+def score_question(bot: Bot, pair: QAPair) -> Row:
     """Ask one question and score the answer; a refused or failed question is scored as a decline."""
     error = None
     result: Result | None = None

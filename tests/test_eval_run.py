@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from qa import Bot, evaluate
-from qa.eval_report import render_html, render_table
+from qa.eval_report import metric_lines, render_html, render_table
 from qa.evaluation import Evaluation, run_evaluation
 from qa.qa_pairs import load_qa_file
 from tests.conftest import SEEDS
@@ -128,6 +129,15 @@ def test_table_and_html_report(evaluation: Evaluation) -> None:
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html
     assert "<td>What is the population of Tokyo?</td><td>14 million</td><td>(declined)</td>" in html
     assert "President Joe Biden\u2019s special envoy for North Korea" in html  # what the bot said
+
+
+def test_table_names_recall_at_k_when_k_is_not_1_or_5(evaluation: Evaluation) -> None:
+    labels = [label for label, _ in metric_lines(replace(evaluation.metrics, top_k=3, recall_at_k=0.25))]
+    values = dict(metric_lines(replace(evaluation.metrics, top_k=3, recall_at_k=0.25)))
+
+    assert "retrieval recall@3" in labels and values["retrieval recall@3"] == "25.0%"
+    assert values["retrieval recall@5"].endswith("(only 3 retrieved)")
+    assert len(labels) == len(metric_lines(evaluation.metrics)) + 1  # no recall@5 twice when k is 5
 
 
 def test_html_escapes_user_text(seed_bot: Bot, tmp_path: Path) -> None:
