@@ -21,7 +21,7 @@ for _name, _value in {
 }.items():
     os.environ.setdefault(_name, _value)
 
-__all__ = ["Answer", "Bot", "Passage", "QuestionError", "Result", "Turn"]
+__all__ = ["Answer", "Bot", "Evaluation", "Passage", "QuestionError", "Result", "Turn", "evaluate"]
 
 
 def __getattr__(name: str) -> object:
@@ -30,6 +30,10 @@ def __getattr__(name: str) -> object:
         from qa.followup import Turn
 
         return Turn
+    if name in ("Evaluation", "evaluate"):
+        from qa import evaluation
+
+        return getattr(evaluation, name)
     if name in __all__:
         from qa import bot
 

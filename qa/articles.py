@@ -233,7 +233,7 @@ def _read_data(data: bytes, suffix: str, source: str, complete: bool) -> Corpus:
     if not complete:
         text = _whole_part(text, by_line=suffix in _RECORD_LINES)
     if suffix == ".jsonl":
-        records = _jsonl_records(text, source)
+        records = jsonl_records(text, source)
     elif suffix == ".json":
         records = _json_records(text, source)
     elif suffix == ".csv":
@@ -386,7 +386,7 @@ def _read_plain(text: str, source: str, markdown: bool) -> Article:
     return Article(source=source, title=title_match.group(1).strip(), original=text, body=body)
 
 
-def _jsonl_records(text: str, source: str) -> Iterator[tuple[str, str, Any]]:
+def jsonl_records(text: str, source: str) -> Iterator[tuple[str, str, Any]]:
     """`(source#line, "line N", record)` for each non-blank line; a line that does not parse brings its error."""
     for number, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 may sit inside a string
         if not line.strip():

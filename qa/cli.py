@@ -100,6 +100,59 @@ def index(articles: Path | None, index_dir: Path, rebuild: bool) -> None:
     _report(report, always=True)
 
 
+@cli.command("eval")
+@click.argument("qa_file", type=click.Path(path_type=Path))
+@click.option(
+    "--articles",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of articles to answer from. Default for a SQuAD file: its own paragraphs; else as for `qa ask`.",
+)
+@_index_option
+@click.option("--top-k", type=click.IntRange(min=1), default=DEFAULT_TOP_K, show_default=True, help="Passages read.")
+@click.option("--reader-model", default=None, help="A transformers extractive QA model (path or cached hub id).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Evaluate only the first N questions.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (metrics and rows) instead of a table.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="Write an HTML report.")
+def eval_command(
+    qa_file: Path,
+    articles: Path | None,
+    index_dir: Path,
+    top_k: int,
+    reader_model: str | None,
+    limit: int | None,
+    as_json: bool,
+    report_path: Path | None,
+) -> None:
+    """Ask the questions of QA_FILE (.jsonl, .csv or SQuAD .json) and score the answers.
+
+    Example:
+
+        qa eval questions.jsonl --articles path/to/folder --report report.html
+    """
+    from qa.eval_report import render_html, render_table
+    from qa.evaluation import open_bot, run_evaluation
+    from qa.qa_pairs import load_qa_file
+
+    try:
+        qa_set = load_qa_file(qa_file)
+        bot = open_bot(qa_set, articles, index_dir, top_k, reader_model, progress_bar=True)
+    except user_errors() as error:
+        raise click.ClickException(str(error)) from error
+    _report(bot.report)
+    evaluation = run_evaluation(bot, qa_set, limit)
+    if as_json:
+        click.echo(json.dumps(evaluation.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render_table(evaluation))
+    if report_path is not None:
+        try:
+            report_path.write_text(render_html(evaluation), encoding="utf-8")
+        except OSError as error:
+            raise click.ClickException(f"Cannot write the report to {report_path}: {error.strerror}.") from error
+        click.echo(f"Report written to {report_path}.", err=True)
+
+
 def _report(report: IndexReport, always: bool = False) -> None:
     """Say what indexing did: always for `qa index`, only when something changed for `qa ask`."""
     if not (always or report.changed):

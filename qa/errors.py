@@ -4,10 +4,14 @@ from __future__ import annotations
 
 
 def user_errors() -> tuple[type[Exception], ...]:
-    """Bad folders, files, questions and model names; imported on first use so that a caller stays light."""
+    """Bad folders, files, questions, question-answer files and model names.
+
+    Imported on first use, so that importing a caller stays light.
+    """
     from qa.articles import ArticleError
     from qa.bot import QuestionError
     from qa.index import IndexingError
+    from qa.qa_pairs import QAFileError
     from qa.readers.transformers import ReaderModelError
 
-    return (ArticleError, IndexingError, QuestionError, ReaderModelError)
+    return (ArticleError, IndexingError, QAFileError, QuestionError, ReaderModelError)
