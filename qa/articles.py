@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,19 @@ def load_folder(folder: str | Path, exclude: Path | None = None) -> Corpus:
     root = articles_root(folder)
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for path in article_files(root, exclude):
+    for found in read_files(root, article_files(root, exclude)):
+        articles.extend(found.articles)
+        skipped.extend(found.skipped)
+    return Corpus(root, articles, skipped)
+
+
+def read_files(root: Path, paths: Iterable[Path]) -> Iterator[Corpus]:
+    """Each file's articles and skips, one file at a time, so that a large folder is never all in memory.
+
+    A file that cannot be used comes back as a `Corpus` with no articles and the reason in `skipped`, after a
+    warning naming it.
+    """
+    for path in paths:
         relative = path.relative_to(root).as_posix()
         try:
             found = read_file(path, relative)
@@ -113,9 +125,7 @@ def load_folder(folder: str | Path, exclude: Path | None = None) -> Corpus:
             found = Corpus(path, [], [Skipped(relative, str(error))])
         for skip in found.skipped:
             logger.warning("Skipping %s: %s", skip.path, skip.reason)
-        articles.extend(found.articles)
-        skipped.extend(found.skipped)
-    return Corpus(root, articles, skipped)
+        yield found
 
 
 def articles_root(folder: str | Path) -> Path:
