@@ -11,8 +11,7 @@ files and the settings with the manifest: unchanged, it loads without reading th
 only the articles whose content changed.
 
 A build streams: files are read one at a time, and passages are embedded and written to the new store
-`EMBED_CHUNK` at a time, so memory holds the vectors and one chunk of text, not the whole corpus (100,000
-passages index in about 1 GB).
+`EMBED_CHUNK` at a time, so memory holds the vectors and one chunk of text, not the whole corpus's text.
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ from tqdm import tqdm
 from qa.articles import SUFFIXES, Article, Skipped, article_files, articles_root, read_files
 from qa.defaults import SEEDS
 from qa.passages import PassageSplitter
-from qa.store import DenseStore, StoreError, store_class
+from qa.store import DenseStore, StoreError, discard, store_class
 
 logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
@@ -350,6 +349,7 @@ class Index:
             index = cls(directory, store, BM25.build(store.documents()), manifest)
             index._save(staging, generation)
         except BaseException:
+            discard(staging)
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return index
@@ -363,6 +363,7 @@ class Index:
         _write_atomically(self.directory / MANIFEST, json.dumps(self.manifest, indent=1, ensure_ascii=False))
         for entry in self.directory.iterdir():
             if entry.is_dir() and entry.name != generation and (entry.name.startswith("g") or entry.suffix == ".tmp"):
+                discard(entry)
                 shutil.rmtree(entry, ignore_errors=True)
         self.store = type(self.store).load(self.directory / generation)
 
@@ -387,6 +388,8 @@ class _Builder:
         self.progress_bar = progress_bar
         self.pending: list[Document] = []
         self.embedded = 0
+        self.unflushed_bytes = 0  # read, but its passages not yet embedded: the bar counts only finished work
+        self.bar: tqdm[Any] | None = None
         self.embedder: SentenceTransformersDocumentEmbedder | None = None
 
     def add(self, folder: Path, paths: list[Path]) -> tuple[dict[str, dict[str, Any]], list[Skipped]]:
@@ -398,13 +401,13 @@ class _Builder:
         skipped: list[Skipped] = []
         total = sum(path.stat().st_size for path in paths)
         with tqdm(total=total, unit="B", unit_scale=True, desc="Indexing", disable=not self.progress_bar) as bar:
+            self.bar = bar
             for path, found in zip(paths, read_files(folder, paths), strict=True):
                 skipped.extend(found.skipped)
                 for article in found.articles:
                     if article.id not in articles:  # the first of two with the same source wins
                         articles[article.id] = self._article(article)
-                bar.update(path.stat().st_size)
-                bar.set_postfix(embedded=self.embedded)
+                self.unflushed_bytes += path.stat().st_size
             self._flush()
         return articles, skipped
 
@@ -433,13 +436,16 @@ class _Builder:
         return {**entry, "passages": len(documents)}
 
     def _flush(self) -> None:
-        if not self.pending:
-            return
-        if self.embedder is None:
-            self.embedder = document_embedder(self.settings, progress_bar=False)
-        self.store.write(self.embedder.run(documents=self.pending)["documents"])
-        self.embedded += len(self.pending)
-        self.pending = []
+        if self.pending:
+            if self.embedder is None:
+                self.embedder = document_embedder(self.settings, progress_bar=False)
+            self.store.write(self.embedder.run(documents=self.pending)["documents"])
+            self.embedded += len(self.pending)
+            self.pending = []
+        if self.bar is not None:
+            self.bar.update(self.unflushed_bytes)
+            self.bar.set_postfix(passages=self.embedded)
+        self.unflushed_bytes = 0
 
 
 def articles_folder(articles: str | Path | None, directory: str | Path) -> Path:

@@ -10,14 +10,17 @@ store in use.
     <generation>/passages.faiss    the vectors (exact `IndexFlatIP`, or HNSW above `APPROXIMATE_FROM` passages)
     <generation>/passages.sqlite   passage text and metadata, read on demand by id
 
-faiss-haystack's `FAISSDocumentStore` holds every `Document` (text, metadata, offset runs) in a Python dict and
-rewrites them all as one JSON file on each save: about 5 KB of memory per passage and a full JSON parse on each
-start, where the vectors themselves are 1.5 KB. Here only the vectors and the graph stay resident (about 1.8 KB
-per passage); the texts are read from SQLite when a passage is retrieved.
+faiss-haystack's `FAISSDocumentStore`, used before, holds every `Document` (text, metadata, offset runs) in a
+Python dict and rewrites them all as one JSON file on each save: several KB of memory per passage on top of the
+vectors (1.5 KB each), a full JSON parse at each start and a full rewrite at each update. Here only the vectors
+(and HNSW's links) stay resident; a passage's text is read from SQLite when it is retrieved.
+
+`qa.milvus.MilvusStore` is the server-backed store, for corpora or traffic beyond one machine.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import sqlite3
@@ -39,8 +42,8 @@ EMBEDDING_DIM = 384
 APPROXIMATE_FROM = 20_000
 # HNSW: links per vector, and the candidate list while building and while searching (raised to top_k if larger).
 HNSW_LINKS = 32
-HNSW_EF_CONSTRUCTION = 64
-HNSW_EF_SEARCH = 64
+HNSW_EF_CONSTRUCTION = 100
+HNSW_EF_SEARCH = 128
 
 
 class StoreError(RuntimeError):
@@ -62,6 +65,10 @@ class DenseStore(ABC):
     @abstractmethod
     def derive(cls, directory: Path, previous: DenseStore | None) -> DenseStore:
         """A writable store in the (empty) staging `directory`, holding what `previous` holds, if given."""
+
+    @classmethod  # noqa: B027 - not abstract: most stores keep everything in the directory
+    def discard(cls, directory: Path) -> None:
+        """Release what the store of `directory` keeps elsewhere; the caller then deletes the directory."""
 
     @abstractmethod
     def write(self, documents: Sequence[Document]) -> None:
@@ -92,7 +99,7 @@ class DenseStore(ABC):
 
     @abstractmethod
     def documents(self) -> Iterator[Document]:
-        """Every passage, without embeddings, in id order; streamed, not loaded at once."""
+        """Every passage, without embeddings, streamed rather than loaded at once (`FaissStore`: in id order)."""
 
 
 class FaissStore(DenseStore):
@@ -255,7 +262,12 @@ class FaissStore(DenseStore):
             raise StoreError(f"The store in {self.directory} is a committed generation; derive a new one to change it.")
 
 
-STORES: dict[str, type[DenseStore]] = {"faiss": FaissStore}
+# Store kinds by name: where the class is (imported on first use, so that the default needs no server client) and
+# the file that marks a generation directory as theirs.
+STORES: dict[str, tuple[str, str]] = {
+    "faiss": ("qa.store:FaissStore", FaissStore.VECTORS),
+    "milvus": ("qa.milvus:MilvusStore", "milvus.json"),
+}
 
 
 def store_class(name: str) -> type[DenseStore]:
@@ -263,11 +275,20 @@ def store_class(name: str) -> type[DenseStore]:
 
     :raises ValueError: for an unknown kind, naming the known ones.
     """
-    try:
-        return STORES[name]
-    except KeyError:
+    if name not in STORES:
         known = ", ".join(f"'{kind}'" for kind in STORES)
-        raise ValueError(f"Unknown document store '{name}'. Use one of {known}.") from None
+        raise ValueError(f"Unknown document store '{name}'. Use one of {known}.")
+    module, _, attribute = STORES[name][0].partition(":")
+    found: type[DenseStore] = getattr(importlib.import_module(module), attribute)
+    return found
+
+
+def discard(directory: Path) -> None:
+    """Release what a generation directory's store holds outside it (a server-side collection), before the
+    directory itself is deleted."""
+    for name, (_, marker) in STORES.items():
+        if (directory / marker).exists():
+            store_class(name).discard(directory)
 
 
 def empty_index(approximate: bool) -> Any:
