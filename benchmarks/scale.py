@@ -1,7 +1,7 @@
 """Measure how indexing and answering cost grow with the corpus, on this machine.
 
     python benchmarks/scale.py [--sizes 1000,10000,100000] [--queries 200] [--work /tmp/qa-scale]
-                               [--out benchmarks/results/scale.json]
+                               [--out benchmarks/results/scale.json] [--queries-only]
 
 For each size (in passages) it makes a corpus, deterministic for a seed: real BBC articles
 (`../shared/corpora/bbc-news`) while they last (about 13,900 passages), then synthetic articles of BBC sentences
@@ -15,7 +15,9 @@ drawn at random. Each size runs in two fresh processes, so that sizes do not pol
   vectors: latency p50/p95 and the approximate index's recall@10 against the exact one.
 
 It prints a table and merges the results into the JSON file by size, with a description of the machine, so that
-sizes measured by separate runs end up in one file. Corpora and indexes stay under `--work` (not the repo).
+sizes measured by separate runs end up in one file; `--queries-only` re-measures the query side of indexes an
+earlier run built. Corpora and indexes stay under `--work` (not the repo). The machine's load average is recorded
+with each phase: on a shared machine, other work slows every figure.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200, help="SQuAD dev questions asked per size")
     parser.add_argument("--work", type=Path, default=Path("/tmp/qa-scale"), help="where corpora and indexes go")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json")
+    parser.add_argument(
+        "--queries-only", action="store_true", help="re-measure the query side of indexes built by an earlier run"
+    )
     parser.add_argument("--phase", choices=["build", "query"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
@@ -59,21 +64,26 @@ def main() -> None:
         print(json.dumps(query(args.corpus, args.index, args.queries)))
     else:
         sizes = [int(size.replace("_", "")) for size in args.sizes.split(",")]
-        run(sizes, args.queries, args.work, args.out)
+        run(sizes, args.queries, args.work, args.out, args.queries_only)
 
 
-def run(sizes: list[int], queries: int, work: Path, out: Path) -> None:
+def run(sizes: list[int], queries: int, work: Path, out: Path, queries_only: bool = False) -> None:
     """Measure each size in fresh processes; merge into `out`; print the table of every size in it."""
     for size in sizes:
         corpus, index = work / f"corpus-{size}", work / f"index-{size}"
-        make_corpus(corpus, size)
-        shutil.rmtree(index, ignore_errors=True)
-        measured = {**_child("build", corpus, index, queries), **_child("query", corpus, index, queries)}
+        if queries_only:
+            built = json.loads(out.read_text(encoding="utf-8"))["sizes"][str(size)]
+        else:
+            make_corpus(corpus, size)
+            shutil.rmtree(index, ignore_errors=True)
+            built = _child("build", corpus, index, queries)
+        command = f"python benchmarks/scale.py --sizes {size}" + (" --queries-only" if queries_only else "")
+        measured = {**built, **_child("query", corpus, index, queries), "command": command}
         # read just before writing: another run (another size) may have written meanwhile
         results = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"sizes": {}}
         results["sizes"][str(size)] = measured
         results["machine"] = machine()
-        results["command"] = "python benchmarks/scale.py --sizes " + ",".join(map(str, sizes))
+        results.pop("command", None)  # one command per size now (above); early runs wrote a single one here
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     print(table(results))
