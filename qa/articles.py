@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,54 +130,71 @@ def load_folder(
     paths = list(article_files(root, exclude))
     shown = tqdm(paths, desc="Reading articles", unit="file", disable=None if progress_bar else True)
     with logging_redirect_tqdm():  # a warning about one file goes above the bar, not through it
-        for path in shown:
-            relative = path.relative_to(root).as_posix()
-            try:
-                found = read_file(path, relative)
-            except ArticleError as error:
-                found = Corpus(path, [], [Skipped(relative, str(error))])
-            for skip in found.skipped:
-                logger.warning("Skipping %s: %s", skip.path, skip.reason)
+        for found in read_files(root, shown):
             articles.extend(found.articles)
             skipped.extend(found.skipped)
     unique, duplicates = drop_duplicates(articles, prefer)
-    for duplicate in duplicates:
-        logger.info("Skipping %s: %s", duplicate.path, duplicate.reason)
     return Corpus(root, unique, skipped + duplicates)
 
 
-def drop_duplicates(articles: list[Article], prefer: Collection[str] = ()) -> tuple[list[Article], list[Skipped]]:
-    """The articles with one of each set of copies, and a `Skipped` for each other copy naming the one kept.
+def read_files(root: Path, paths: Iterable[Path]) -> Iterator[Corpus]:
+    """Each file's articles and skips, one file at a time, so that a large folder is never all in memory.
+
+    A file that cannot be used comes back as a `Corpus` with no articles and the reason in `skipped`, after a
+    warning naming it.
+    """
+    for path in paths:
+        relative = path.relative_to(root).as_posix()
+        try:
+            found = read_file(path, relative)
+        except ArticleError as error:
+            found = Corpus(path, [], [Skipped(relative, str(error))])
+        for skip in found.skipped:
+            logger.warning("Skipping %s: %s", skip.path, skip.reason)
+        yield found
+
+
+class Duplicates:
+    """Recognises copies among articles met one at a time; the first article with a text is the one kept.
 
     Two articles are copies when their cleaned bodies are the same up to case and whitespace: the same story saved
     twice, under two names or in two formats, with its title line, line endings or wrapping changed. Titles are not
     compared (a page's `<title>` carries the site's name, a `.txt` file's first line does not), nor are dates.
-    The copy kept is the first whose source is in `prefer`, else the first: a copy added to an indexed folder then
-    costs nothing, even when its name sorts first.
 
     Example::
 
-        >>> a = Article("a.txt", "A", "Same text.", clean("Same text."))
-        >>> b = Article("b.txt", "B", "SAME  text.", clean("SAME  text."))
-        >>> unique, duplicates = drop_duplicates([a, b])
-        >>> [article.source for article in unique], duplicates[0].duplicate_of
-        (['a.txt'], 'a.txt')
+        >>> duplicates = Duplicates()
+        >>> duplicates.copy_of(Article("a.txt", "A", "Same text.", clean("Same text."))) is None
+        True
+        >>> duplicates.copy_of(Article("b.txt", "B", "SAME  text.", clean("SAME  text."))).duplicate_of
+        'a.txt'
     """
-    copies: dict[str, list[Article]] = {}
-    for article in articles:
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}  # hash of the normalised text -> source of the first article with it
+
+    def copy_of(self, article: Article) -> Skipped | None:
+        """A `Skipped` naming the earlier article that `article` copies, or None if its text is new."""
         key = hashlib.sha256(" ".join(article.body.text.casefold().split()).encode("utf-8")).hexdigest()
-        copies.setdefault(key, []).append(article)
-    kept: dict[str, str] = {}  # source -> the source kept in its place
-    for group in copies.values():
-        keep = next((article for article in group if article.source in prefer), group[0])
-        kept.update((article.source, keep.source) for article in group)
-    unique = [article for article in articles if kept[article.source] == article.source]
-    duplicates = [
-        Skipped(article.source, f"it has the same text as {kept[article.source]}", duplicate_of=kept[article.source])
-        for article in articles
-        if kept[article.source] != article.source
-    ]
-    return unique, duplicates
+        first = self._first.setdefault(key, article.source)
+        if first == article.source:
+            return None
+        return Skipped(article.source, f"it has the same text as {first}", duplicate_of=first)
+
+
+def drop_duplicates(articles: list[Article], prefer: Collection[str] = ()) -> tuple[list[Article], list[Skipped]]:
+    """The articles with one of each set of copies (see `Duplicates`), and a `Skipped` for each other copy.
+
+    The copy kept is the first whose source is in `prefer`, else the first: a copy added to an indexed folder then
+    costs nothing, even when its name sorts first.
+    """
+    duplicates = Duplicates()
+    preferred_first = sorted(articles, key=lambda article: article.source not in prefer)  # a stable sort
+    copies = {article.source: copy for article in preferred_first if (copy := duplicates.copy_of(article))}
+    for copy in copies.values():
+        logger.info("Skipping %s: %s", copy.path, copy.reason)
+    unique = [article for article in articles if article.source not in copies]
+    return unique, [copies[article.source] for article in articles if article.source in copies]
 
 
 def articles_root(folder: str | Path) -> Path:

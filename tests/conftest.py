@@ -70,3 +70,26 @@ def tiny_qa_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     BertForQuestionAnswering(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Milvus standalone server (the `milvus` package) on free loopback ports, for the whole session.
+
+    A server that does not start fails the tests that need it: the server-backed store is tested for real or not
+    at all, never skipped in silence.
+    """
+    from milvus import MilvusServer
+
+    server = MilvusServer(data_dir=str(tmp_path_factory.mktemp("milvus")))
+    try:
+        server.start()  # picks free ports from 19530 up, waits for /healthz
+    except (RuntimeError, TimeoutError, OSError) as error:
+        server.stop()
+        logs = Path(server.config.base_data_dir) / "logs" / "milvus-stderr.log"
+        tail = logs.read_text(errors="replace")[-2000:] if logs.exists() else "(no log)"
+        pytest.fail(f"The Milvus server did not start: {error}\n{tail}")
+    try:
+        yield f"http://127.0.0.1:{server.config.get('proxy_port')}"
+    finally:
+        server.stop()

@@ -19,6 +19,7 @@ import pytest
 import qa.index
 from qa.articles import ArticleError
 from qa.index import MANIFEST, Index, IndexingError, IndexReport, IndexSettings, text_embedder
+from qa.store import FaissStore
 from tests.made_files import CSV, LONG_SENTENCE, page, write_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,7 @@ def current_generation(directory: Path) -> Path:
 
 
 def passage_ids(index: Index, article_id: str) -> set[str]:
-    return {i for i in index.store.documents if i.startswith(f"{article_id}-")}
+    return {doc.id for doc in index.store.documents() if doc.id.startswith(f"{article_id}-")}
 
 
 def article_id(index: Index, source: str) -> str:
@@ -85,10 +86,10 @@ def count_embedded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def assert_consistent(index: Index) -> None:
-    """Store, FAISS, BM25 and manifest agree on the passages."""
-    ids = set(index.store.documents)
-    assert index.store.index is not None
-    assert index.store.count_documents() == index.store.index.ntotal == len(ids)
+    """Store (texts and vectors), BM25 and manifest agree on the passages."""
+    ids = {doc.id for doc in index.store.documents()}
+    assert isinstance(index.store, FaissStore)
+    assert index.store.count() == index.store.vectors.ntotal == len(ids)
     assert set(index.bm25.ids) == ids and len(index.bm25.ids) == len(ids)
     assert sum(meta["passages"] for meta in index.articles.values()) == len(ids)
     assert {i.rsplit("-", 1)[0] for i in ids} == set(index.articles)
@@ -119,7 +120,7 @@ def test_first_build(articles_dir: Path, tmp_path: Path) -> None:
     assert (report.added, report.updated, report.removed, report.unchanged) == (1, 0, 0, 0)
     assert report.rebuilt_because == "no index yet"
     assert report.changed
-    assert report.articles == 1 and report.passages == index.store.count_documents() > 2
+    assert report.articles == 1 and report.passages == index.store.count() > 2
     assert "1 added" in report.summary()
     [meta] = index.articles.values()
     assert meta["source"] == SEED_NAME and meta["title"].startswith("North Korea fires")
@@ -132,11 +133,11 @@ def test_reopen_unchanged_does_not_re_embed(
     articles_dir: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     forbid_embedding(monkeypatch)
-    monkeypatch.setattr(qa.index, "load_folder", lambda *a: pytest.fail("the articles were read again"))
+    monkeypatch.setattr(qa.index, "read_files", lambda *a: pytest.fail("the articles were read again"))
     index, report = open_index(articles_dir, index_dir)
     assert not report.changed
     assert report.rebuilt_because is None
-    assert report.articles == 1 and report.passages == index.store.count_documents() > 2
+    assert report.articles == 1 and report.passages == index.store.count() > 2
     assert report.summary().startswith("Index is up to date")
     assert_consistent(index)
 
@@ -152,8 +153,8 @@ def test_adding_a_file_embeds_only_the_new_article(
     assert report.rebuilt_because is None
     bees = article_id(index, "bees.txt")
     assert embedded and set(embedded) == passage_ids(index, bees)
-    assert passage_ids(index, article_id(index, SEED_NAME)) == set(before.store.documents)
-    assert report.articles == 2 and report.passages == len(index.store.documents)
+    assert passage_ids(index, article_id(index, SEED_NAME)) == {doc.id for doc in before.store.documents()}
+    assert report.articles == 2 and report.passages == index.store.count()
     assert_consistent(index)
 
 
@@ -169,7 +170,7 @@ def test_editing_a_file_updates_it(articles_dir: Path, index_dir: Path, monkeypa
     assert not index.bm25.search("Kishida", 5)
     [(found, _)] = index.bm25.search("Zorblax", 5)
     assert "Zorblax" in (index.document(found).content or "")
-    assert all("Kishida" not in (doc.content or "") for doc in index.store.documents.values())
+    assert all("Kishida" not in (doc.content or "") for doc in index.store.documents())
     assert_consistent(index)
 
 
@@ -183,12 +184,12 @@ def test_deleting_a_file_removes_its_passages_everywhere(articles_dir: Path, ind
     index, report = open_index(articles_dir, index_dir)
     assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 1, 1)
     assert bees not in index.articles
-    assert not gone & set(index.store.documents)
+    assert not gone & {doc.id for doc in index.store.documents()}
     assert not gone & set(index.bm25.ids)
     assert not index.bm25.search("honeybee Trondheim", 5)
     assert_consistent(index)
     reloaded = Index._load(index_dir)
-    assert not gone & set(reloaded.store.documents) and not gone & set(reloaded.bm25.ids)
+    assert not gone & {doc.id for doc in reloaded.store.documents()} and not gone & set(reloaded.bm25.ids)
 
 
 def test_pages_pdfs_and_tables_in_nested_folders_are_indexed_and_updated_alone(
@@ -211,7 +212,8 @@ def test_pages_pdfs_and_tables_in_nested_folders_are_indexed_and_updated_alone(
         "news.csv#8",
     }
     assert [skip.path for skip in report.skipped] == ["news.csv#7"]
-    assert set(embedded) == set(index.store.documents) - passage_ids(index, article_id(index, SEED_NAME))
+    seed_passages = passage_ids(index, article_id(index, SEED_NAME))
+    assert set(embedded) == {doc.id for doc in index.store.documents()} - seed_passages
 
     embedded.clear()
     (articles_dir / "news.csv").write_bytes(CSV.replace("without quotes", "now with an edit").encode("utf-8"))
@@ -254,7 +256,7 @@ def test_rebuild_starts_over(articles_dir: Path, index_dir: Path, monkeypatch: p
     index, report = open_index(articles_dir, index_dir, rebuild=True)
     assert report.rebuilt_because == "rebuild requested"
     assert (report.added, report.unchanged) == (1, 0)
-    assert set(embedded) == set(index.store.documents)
+    assert set(embedded) == {doc.id for doc in index.store.documents()}
     assert generations(index_dir) == [index.manifest["generation"]] != [old]
     assert_consistent(index)
 
@@ -264,7 +266,7 @@ def test_changed_settings_rebuild(articles_dir: Path, index_dir: Path) -> None:
     assert report.rebuilt_because == "the index settings changed"
     assert report.added == 1
     assert index.manifest["settings"]["sentences_per_passage"] == 2
-    assert all(len(doc.content or "") < 700 for doc in index.store.documents.values())
+    assert all(len(doc.content or "") < 700 for doc in index.store.documents())
     assert_consistent(index)
 
 
@@ -352,7 +354,7 @@ def test_every_passage_vector_belongs_to_its_passage_after_updates(articles_dir:
     open_index(articles_dir, index_dir)
     index = Index._load(index_dir)
     embedder = text_embedder(IndexSettings())
-    for doc in index.store.documents.values():
+    for doc in index.store.documents():
         vector = embedder.run(text=f"{doc.meta['title']}\n{doc.content}")["embedding"]
         [top] = index.store.search(vector, top_k=1)
         assert top.id == doc.id
@@ -376,9 +378,9 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], object], str]] = {
     "faiss-empty": (lambda d, g: (g / "passages.faiss").write_bytes(b""), "damaged"),
     "faiss-garbage": (lambda d, g: (g / "passages.faiss").write_bytes(os.urandom(4000)), "damaged"),
     "faiss-missing": (lambda d, g: (g / "passages.faiss").unlink(), "passages.faiss is missing"),
-    "json-truncated": (lambda d, g: _truncate(g / "passages.json"), "damaged"),
-    "json-garbage": (lambda d, g: (g / "passages.json").write_text("not json", encoding="utf-8"), "damaged"),
-    "json-missing": (lambda d, g: (g / "passages.json").unlink(), "damaged"),
+    "sqlite-truncated": (lambda d, g: _truncate(g / "passages.sqlite"), "damaged"),
+    "sqlite-garbage": (lambda d, g: (g / "passages.sqlite").write_bytes(os.urandom(8192)), "damaged"),
+    "sqlite-missing": (lambda d, g: (g / "passages.sqlite").unlink(), "passages.sqlite is missing"),
     "bm25-ids-garbage": (lambda d, g: (g / "bm25" / "ids.json").write_text("[", encoding="utf-8"), "damaged"),
     "bm25-ids-short": (lambda d, g: _drop_one_bm25_id(g), "disagree"),
     "bm25-missing": (lambda d, g: shutil.rmtree(g / "bm25"), "damaged"),
@@ -405,13 +407,13 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], object], str]] = {
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_damaged_index_is_detected_and_rebuilt(articles_dir: Path, index_dir: Path, damage: str) -> None:
-    expected_passages = Index._load(index_dir).store.count_documents()
+    expected_passages = Index._load(index_dir).store.count()
     damage_it, reason = DAMAGE[damage]
     damage_it(index_dir, current_generation(index_dir))
     index, report = open_index(articles_dir, index_dir)
     assert report.rebuilt_because is not None and reason in report.rebuilt_because
     assert report.changed and report.added == 1
-    assert index.store.count_documents() == expected_passages
+    assert index.store.count() == expected_passages
     assert_consistent(index)
     assert generations(index_dir) == [index.manifest["generation"]]
     _, again = open_index(articles_dir, index_dir)
@@ -444,7 +446,7 @@ def test_an_index_inside_the_articles_folder_stays_up_to_date(
     def refuse(*args: object) -> None:
         raise AssertionError("the articles were read again although nothing changed")
 
-    monkeypatch.setattr(qa.index, "load_folder", refuse)
+    monkeypatch.setattr(qa.index, "read_files", refuse)
     _, report = open_index(articles_dir, directory)
     assert not report.changed
 
@@ -654,13 +656,13 @@ def test_build_killed_while_reading_files_leaves_the_previous_index(
     kill_during("reading", changed, index_dir, tmp_path, delay=0.2)
 
     assert (index_dir / MANIFEST).read_bytes() == manifest_before
-    assert staging_dirs(index_dir) == [] and len(generations(index_dir)) == 1
+    assert len(generations(index_dir)) == 1  # the killed build's staging directory goes at the next build
     with monkeypatch.context() as patched:
         forbid_embedding(patched)
         index, report = open_index(articles_dir, index_dir)
         assert not report.changed and report.articles == 1
     index, report = open_index(changed, index_dir)
-    assert (report.added, report.unchanged) == (2, 1)
+    assert (report.added, report.unchanged) == (2, 1) and staging_dirs(index_dir) == []
     assert_consistent(index)
 
 
@@ -682,4 +684,4 @@ def test_build_killed_while_embedding_leaves_the_previous_index(
     assert_consistent(loaded)
     index, report = open_index(articles_dir, index_dir)
     assert not report.changed
-    assert index.store.count_documents() == loaded.store.count_documents()
+    assert index.store.count() == loaded.store.count()
