@@ -132,7 +132,8 @@ def build_app(service: ChatService) -> gr.Blocks:
         clear.click(lambda: ([], []), None, [chatbot, turns], queue=False)
 
         def after_update(update: Update) -> tuple[str, Any, str, str]:
-            return _update_message(update), gr.Dataset(samples=_samples(service)), _articles(service), service.status()
+            message = "\n\n".join(update.messages())
+            return message, gr.Dataset(samples=_samples(service)), _articles(service), service.status()
 
         def upload(paths: list[str] | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
             if not paths:
@@ -182,13 +183,3 @@ def _text(content: Any) -> str:
     if isinstance(content, list):
         return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
     return str(content)
-
-
-def _update_message(update: Update) -> str:
-    lines = [f"Added **{path}**." for path in update.added.saved]
-    lines += [f"Not added **{skip.path}**: {skip.reason}." for skip in update.added.refused]
-    if update.report is not None:
-        lines.append(update.report.summary())
-    if update.examples:
-        lines.append("You can now ask, for example: " + "; ".join(f"*{example}*" for example in update.examples))
-    return "\n\n".join(lines)

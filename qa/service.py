@@ -37,6 +37,20 @@ class Update:
     report: IndexReport | None = None
     examples: list[str] = field(default_factory=list)
 
+    def messages(self) -> list[str]:
+        """One line per file for the user (Markdown): added, saved but not indexed (a copy), or refused and why."""
+        skipped = {skip.path: skip for skip in self.report.skipped} if self.report is not None else {}
+        lines = [
+            f"Saved **{path}** but not indexed: {skipped[path].reason}." if path in skipped else f"Added **{path}**."
+            for path in self.added.saved
+        ]
+        lines += [f"Not added **{skip.path}**: {skip.reason}." for skip in self.added.refused]
+        if self.report is not None:
+            lines.append(self.report.summary())
+        if self.examples:
+            lines.append("You can now ask, for example: " + "; ".join(f"*{example}*" for example in self.examples))
+        return lines
+
 
 class ChatService:
     """The bots behind the chat, shared by all sessions and safe to call from several threads.

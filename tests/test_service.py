@@ -105,3 +105,18 @@ def test_a_failed_start_is_reported_on_the_page_and_to_every_question(tmp_path: 
     with pytest.raises(ArticleError, match="no-such-folder"):
         service.ask("Anything?")
     assert service.status().startswith("The bot could not start:") and "no-such-folder" in service.status()
+
+
+def test_an_uploaded_copy_of_an_indexed_article_is_saved_but_said_not_indexed(
+    service: ChatService, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes((service.folder / "seed-north-korea.txt").read_bytes())
+
+    update = service.add_files([(copy, "copy.txt")])
+
+    assert update.report is not None and update.report.added == 0
+    assert update.messages()[0] == (
+        "Saved **uploads/copy.txt** but not indexed: it has the same text as seed-north-korea.txt."
+    )
+    assert [row[1] for row in service.articles()] == ["seed-north-korea.txt"]
