@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -53,6 +54,10 @@ FORMAT_VERSION = 3
 # chunk's text and vectors are a few MB.
 EMBED_CHUNK = 512
 MANIFEST = "manifest.json"
+# bm25s keeps its arrays in .npy files, whose headers numpy parses with `ast.literal_eval`; CPython 3.11's AST
+# constructor is not safe in two threads at once (SystemError "AST constructor recursion depth mismatch",
+# CPython gh-106905), so loads in one process take turns.
+_NPY_LOCK = threading.Lock()
 _MANIFEST_KEYS = frozenset({"format", "fingerprint", "generation", "settings", "articles"})
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 
@@ -203,7 +208,8 @@ class BM25:
     @classmethod
     def load(cls, directory: Path) -> BM25:
         ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
-        model = bm25s.BM25.load(str(directory)) if ids else bm25s.BM25()
+        with _NPY_LOCK:
+            model = bm25s.BM25.load(str(directory)) if ids else bm25s.BM25()
         return cls(model, ids)
 
 
