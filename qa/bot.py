@@ -123,7 +123,7 @@ class Bot:
         articles: str | Path | None = None,
         index_dir: str | Path = DEFAULT_INDEX_DIR,
         top_k: int = DEFAULT_TOP_K,
-        reader_model: str | None = None,
+        reader: str | None = None,
         settings: IndexSettings | None = None,
         rebuild: bool = False,
         progress_bar: bool = True,
@@ -133,18 +133,18 @@ class Bot:
         :param articles: the folder of articles; by default `$QA_ARTICLES`, else the folder the index was last built
             from, else the bundled `seeds/`.
         :param top_k: passages retrieved and read per question.
-        :param reader_model: a transformers extractive QA model (local path or cached hub id) to read with instead
-            of the built-in reader.
+        :param reader: "hybrid" (the default), "learned", "rules", or a model to read with: a directory saved by
+            `qa train-reader`, or a transformers extractive QA model (local path or cached hub id).
         :raises qa.articles.ArticleError: if `articles` is not a folder.
         :raises qa.index.IndexingError: if it holds no readable article.
-        :raises qa.readers.transformers.ReaderModelError: if `reader_model` cannot be loaded.
+        :raises qa.readers.transformers.ReaderModelError: if `reader` cannot be loaded.
         """
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, not {top_k}.")
         self.articles = articles_folder(articles, index_dir).expanduser().resolve()
         self.settings = settings or IndexSettings()
         self.top_k = top_k
-        self.reader_model = reader_model
+        self.reader = reader
         self.index, self.report = Index.open(
             self.articles, index_dir, self.settings, rebuild=rebuild, progress_bar=progress_bar
         )
@@ -153,7 +153,7 @@ class Bot:
 
     def _pipeline(self, index: Index) -> Pipeline:
         pipeline = retrieval_pipeline(index, self.settings, self.top_k)
-        pipeline.add_component("reader", make_reader(self.reader_model, top_k=self.top_k))
+        pipeline.add_component("reader", make_reader(self.reader, top_k=self.top_k))
         pipeline.connect("joiner.documents", "reader.documents")
         pipeline.warm_up()  # the models are cached by their loaders: a second pipeline shares them
         return pipeline

@@ -25,8 +25,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-BUILT_IN = "Built-in (offline)"
-TRANSFORMERS = "Transformers QA model"
+# The reader choices of the settings, by the name `qa.readers.make_reader` takes; the last takes a model path.
+READERS = {
+    "Rules + learned model (default)": "hybrid",
+    "Learned model": "learned",
+    "Rules": "rules",
+}
+OTHER_MODEL = "Another QA model"
 # How often the page re-checks a first load that is still running.
 LOADING_POLL_SECONDS = 0.5
 CSS = """
@@ -89,8 +94,11 @@ def build_app(service: ChatService) -> gr.Blocks:
                     added = gr.Markdown(elem_id="qa-added")
                 with gr.Accordion("Settings", open=False):
                     top_k = gr.Slider(1, 20, value=5, step=1, label="Passages to read (top-k)")
-                    reader = gr.Radio([BUILT_IN, TRANSFORMERS], value=BUILT_IN, label="Reader")
-                    model = gr.Textbox(label="Transformers QA model (a local path, or a hub id already cached)")
+                    reader = gr.Radio([*READERS, OTHER_MODEL], value=next(iter(READERS)), label="Reader")
+                    model = gr.Textbox(
+                        label="Another QA model: a directory saved by `qa train-reader`, or a transformers model "
+                        "(a local path, or a hub id already cached)"
+                    )
                     scores = gr.Checkbox(label="Show retrieval and reader scores")
 
         def show_question(message: str, history: Messages) -> tuple[str, Messages]:
@@ -106,9 +114,9 @@ def build_app(service: ChatService) -> gr.Blocks:
             asked = _text(history[-1]["content"])
             waiting = "Searching the articles…" if service.ready else "Still loading the articles; one moment…"
             yield [*history, {"role": "assistant", "content": waiting}], past
-            reader_model = name.strip() if which == TRANSFORMERS and name.strip() else None
+            chosen = name.strip() if which == OTHER_MODEL else READERS.get(which)
             try:
-                result = service.ask(asked, past, top_k=int(k), reader_model=reader_model)
+                result = service.ask(asked, past, top_k=int(k), reader=chosen or None)
             except user_errors() as error:
                 yield [*history, {"role": "assistant", "content": str(error)}], past
                 return

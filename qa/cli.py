@@ -18,7 +18,8 @@ from qa.errors import user_errors
 MAX_DUPLICATES_SHOWN = 20
 
 if TYPE_CHECKING:
-    from qa.bot import Answer, Result
+    from qa.bot import Answer, Bot, Result
+    from qa.closed_book import ClosedBook
     from qa.index import IndexReport
 
 
@@ -28,6 +29,10 @@ _articles_option = click.option(
     default=None,
     help="Folder of articles (.txt, .md, .json, .jsonl, .csv, .html, .pdf; sub-folders too). Default: $QA_ARTICLES, "
     "else the folder last indexed, else the bundled seeds/.",
+)
+READER_HELP = (
+    "The reader: hybrid (default: rules and the learned model), learned, rules, or the path of a model saved by "
+    "`qa train-reader`, or a transformers extractive QA model (path or cached hub id)."
 )
 _index_option = click.option(
     "--index-dir",
@@ -52,11 +57,9 @@ def cli(verbose: bool) -> None:
 @_articles_option
 @_index_option
 @click.option("--top-k", type=click.IntRange(min=1), default=DEFAULT_TOP_K, show_default=True, help="Passages read.")
-@click.option("--reader-model", default=None, help="A transformers extractive QA model (path or cached hub id).")
+@click.option("--reader", "--reader-model", "reader", default=None, help=READER_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-def ask(
-    question: str, articles: Path | None, index_dir: Path, top_k: int, reader_model: str | None, as_json: bool
-) -> None:
+def ask(question: str, articles: Path | None, index_dir: Path, top_k: int, reader: str | None, as_json: bool) -> None:
     """Answer QUESTION from the articles, citing where each answer comes from.
 
     Example:
@@ -67,7 +70,7 @@ def ask(
 
     try:
         check_question(question)
-        bot = Bot(articles, index_dir, top_k=top_k, reader_model=reader_model)
+        bot = Bot(articles, index_dir, top_k=top_k, reader=reader)
         _report(bot.report)
         started = time.perf_counter()
         result = bot.ask(question)
@@ -110,8 +113,10 @@ def index(articles: Path | None, index_dir: Path, rebuild: bool) -> None:
 )
 @_index_option
 @click.option("--top-k", type=click.IntRange(min=1), default=DEFAULT_TOP_K, show_default=True, help="Passages read.")
-@click.option("--reader-model", default=None, help="A transformers extractive QA model (path or cached hub id).")
+@click.option("--reader", "--reader-model", "reader", default=None, help=READER_HELP)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Evaluate only the first N questions.")
+@click.option("--held-out", is_flag=True, help="SQuAD: ask only the nine articles that reader training leaves out.")
+@click.option("--closed-book", is_flag=True, help="SQuAD: read each question with its own paragraph (no retrieval).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (metrics and rows) instead of a table.")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="Write an HTML report.")
 def eval_command(
@@ -119,8 +124,10 @@ def eval_command(
     articles: Path | None,
     index_dir: Path,
     top_k: int,
-    reader_model: str | None,
+    reader: str | None,
     limit: int | None,
+    held_out: bool,
+    closed_book: bool,
     as_json: bool,
     report_path: Path | None,
 ) -> None:
@@ -129,18 +136,26 @@ def eval_command(
     Example:
 
         qa eval questions.jsonl --articles path/to/folder --report report.html
+
+        qa eval squad-v1.1-dev.json --held-out --closed-book --reader learned
     """
+    from qa.closed_book import ClosedBook
     from qa.eval_report import render_html, render_table
-    from qa.evaluation import open_bot, run_evaluation
+    from qa.evaluation import held_out_questions, open_bot, run_evaluation
     from qa.qa_pairs import load_qa_file
 
     try:
         qa_set = load_qa_file(qa_file)
-        bot = open_bot(qa_set, articles, index_dir, top_k, reader_model, progress_bar=True)
+        if held_out:
+            qa_set = held_out_questions(qa_set)
+        if closed_book:
+            bot: Bot | ClosedBook = ClosedBook(reader)
+        else:
+            bot = open_bot(qa_set, articles, index_dir, top_k, reader, progress_bar=True)
+            _report(bot.report)
+        evaluation = run_evaluation(bot, qa_set, limit)
     except user_errors() as error:
         raise click.ClickException(str(error)) from error
-    _report(bot.report)
-    evaluation = run_evaluation(bot, qa_set, limit)
     if as_json:
         click.echo(json.dumps(evaluation.to_json(), ensure_ascii=False))
     else:
@@ -151,6 +166,74 @@ def eval_command(
         except OSError as error:
             raise click.ClickException(f"Cannot write the report to {report_path}: {error.strerror}.") from error
         click.echo(f"Report written to {report_path}.", err=True)
+
+
+@cli.command("train-reader")
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="SQuAD v1.1 JSON to train on (its nine held-out articles are always left out).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("qa/models/reader"),
+    show_default=True,
+    help="Where the trained model, its settings and its model card are written.",
+)
+@click.option(
+    "--work-dir",
+    type=click.Path(path_type=Path),
+    default=Path(".cache/reader-training"),
+    show_default=True,
+    help="Checkpoints and the training log; a rerun resumes from here.",
+)
+@click.option("--epochs", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Train on the first N questions only.")
+@click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Stop after N optimizer steps.")
+@click.option(
+    "--eval-limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Score only the first N held-out questions after each epoch.",
+)
+def train_reader_command(
+    data: Path,
+    output: Path,
+    work_dir: Path,
+    epochs: int,
+    seed: int,
+    limit: int | None,
+    max_steps: int | None,
+    eval_limit: int | None,
+) -> None:
+    """Fine-tune the learned reader (a span head on all-MiniLM-L6-v2) on SQuAD, resumably.
+
+    Example:
+
+        qa train-reader --data ../shared/eval/squad-v1.1-dev.json --output qa/models/reader
+    """
+    from qa.training import TrainingConfig, train_reader
+
+    config = TrainingConfig(
+        data=str(data),
+        output=str(output),
+        work_dir=str(work_dir),
+        epochs=epochs,
+        seed=seed,
+        limit=limit,
+        max_steps=max_steps,
+        eval_limit=eval_limit,
+    )
+    result = train_reader(config)
+    final = result.epochs[-1]
+    click.echo(
+        f"Saved to {result.output}: held-out EM {final.heldout_exact_match:.1f}, F1 {final.heldout_f1:.1f}; "
+        f"answers {result.calibration.answered_own:.0%} of its calibration questions, "
+        f"declines {result.calibration.declined_other:.0%} of the unanswerable pairs."
+    )
 
 
 def _report(report: IndexReport, always: bool = False) -> None:

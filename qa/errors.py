@@ -12,6 +12,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     from qa.bot import QuestionError
     from qa.index import IndexingError
     from qa.qa_pairs import QAFileError
+    from qa.readers.learned import LearnedModelError
     from qa.readers.transformers import ReaderModelError
 
-    return (ArticleError, IndexingError, QAFileError, QuestionError, ReaderModelError)
+    return (ArticleError, IndexingError, LearnedModelError, QAFileError, QuestionError, ReaderModelError)

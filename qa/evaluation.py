@@ -16,13 +16,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from qa.bot import Bot, QuestionError, Result
+from qa.closed_book import ClosedBook
 from qa.defaults import DEFAULT_INDEX_DIR, DEFAULT_TOP_K
 from qa.metrics import (
     answer_rank,
@@ -35,7 +36,8 @@ from qa.metrics import (
     recall_at,
 )
 from qa.open_book import open_book_folders
-from qa.qa_pairs import QAPair, QASet, load_qa_file
+from qa.qa_pairs import QAFileError, QAPair, QASet, load_qa_file
+from qa.squad import HELD_OUT_TITLES
 
 logger = logging.getLogger(__name__)
 
@@ -115,9 +117,11 @@ def evaluate(
     articles: str | Path | None = None,
     index_dir: str | Path = DEFAULT_INDEX_DIR,
     top_k: int = DEFAULT_TOP_K,
-    reader_model: str | None = None,
+    reader: str | None = None,
     limit: int | None = None,
     progress_bar: bool = True,
+    held_out: bool = False,
+    closed_book: bool = False,
 ) -> Evaluation:
     """Ask every question of `qa_file` and score the answers.
 
@@ -130,11 +134,28 @@ def evaluate(
     :param articles: the folder to answer from. For a SQuAD file without it, the file's own paragraphs (see
         `qa.open_book`); otherwise as `Bot` chooses (`$QA_ARTICLES`, the folder last indexed, `seeds/`).
     :param limit: evaluate only the first `limit` questions of the file.
-    :raises qa.qa_pairs.QAFileError: for a malformed, empty or unknown file (before any model is loaded).
+    :param held_out: ask only the questions of the nine SQuAD articles that training leaves out
+        (`qa.squad.HELD_OUT_TITLES`); an open-book corpus is still the whole file.
+    :param closed_book: read each SQuAD question with its own paragraph, by the reader alone (`qa.closed_book`).
+    :raises qa.qa_pairs.QAFileError: for a malformed, empty or unknown file (before any model is loaded), or a
+        `held_out`/`closed_book` request on a file without SQuAD paragraphs.
     """
     qa_set = load_qa_file(qa_file)
-    bot = open_bot(qa_set, articles, index_dir, top_k, reader_model, progress_bar)
+    if held_out:
+        qa_set = held_out_questions(qa_set)
+    bot = ClosedBook(reader) if closed_book else open_bot(qa_set, articles, index_dir, top_k, reader, progress_bar)
     return run_evaluation(bot, qa_set, limit, progress_bar)
+
+
+def held_out_questions(qa_set: QASet) -> QASet:
+    """`qa_set` with only the questions of the held-out SQuAD articles (its paragraphs all kept, as the corpus).
+
+    :raises qa.qa_pairs.QAFileError: if the file has none of them.
+    """
+    pairs = [pair for pair in qa_set.pairs if pair.title in HELD_OUT_TITLES]
+    if not pairs:
+        raise QAFileError(f"{qa_set.path} has no question from the held-out SQuAD articles.")
+    return replace(qa_set, pairs=pairs)
 
 
 def open_bot(
@@ -142,19 +163,26 @@ def open_bot(
     articles: str | Path | None,
     index_dir: str | Path,
     top_k: int,
-    reader_model: str | None,
+    reader: str | None,
     progress_bar: bool,
 ) -> Bot:
     """The bot to evaluate: over `articles`, or over a SQuAD file's own paragraphs when there is no folder."""
     if articles is None and qa_set.articles:
         articles, index_dir = open_book_folders(qa_set, index_dir)
-    return Bot(articles, index_dir, top_k=top_k, reader_model=reader_model, progress_bar=progress_bar)
+    return Bot(articles, index_dir, top_k=top_k, reader=reader, progress_bar=progress_bar)
 
 
-def run_evaluation(bot: Bot, qa_set: QASet, limit: int | None = None, progress_bar: bool = True) -> Evaluation:
-    """Ask `bot` the first `limit` (default: all) questions of `qa_set`, with a progress bar, and score them."""
+def run_evaluation(
+    bot: Bot | ClosedBook, qa_set: QASet, limit: int | None = None, progress_bar: bool = True
+) -> Evaluation:
+    """Ask `bot` the first `limit` (default: all) questions of `qa_set`, with a progress bar, and score them.
+
+    :raises qa.qa_pairs.QAFileError: for a closed-book evaluation of a file without SQuAD paragraphs.
+    """
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}.")
+    if isinstance(bot, ClosedBook) and not qa_set.articles:
+        raise QAFileError(f"{qa_set.path}: a closed-book evaluation needs a SQuAD file (its questions' paragraphs).")
     pairs = qa_set.pairs[:limit]
     score_question(bot, QAPair("warm-up", WARM_UP_QUESTION, ()))  # the first question pays for lazy set-up: not timed
     started = time.perf_counter()
@@ -162,16 +190,21 @@ def run_evaluation(bot: Bot, qa_set: QASet, limit: int | None = None, progress_b
         score_question(bot, pair) for pair in tqdm(pairs, desc="Evaluating", unit="question", disable=not progress_bar)
     ]
     metrics = summarize(rows, bot.top_k, time.perf_counter() - started)
+    if isinstance(bot, ClosedBook):  # nothing was retrieved: no retrieval figures
+        metrics = replace(metrics, recall_at_1=None, recall_at_5=None, recall_at_k=None, mrr=None)
     return Evaluation(str(qa_set.path), str(bot.articles), metrics, rows)
 
 
-def score_question(bot: Bot, pair: QAPair) -> Row:
+def score_question(bot: Bot | ClosedBook, pair: QAPair) -> Row:
     """Ask one question and score the answer; a refused or failed question is scored as a decline."""
     error = None
     result: Result | None = None
     started = time.perf_counter()
     try:
-        result = bot.ask(pair.question)
+        if isinstance(bot, ClosedBook):
+            result = bot.ask(pair.question, pair.context or "", pair.title or "")
+        else:
+            result = bot.ask(pair.question)
     except QuestionError as refused:
         error = str(refused)
     except Exception as failure:  # one question must not end a run of thousands; it is reported in its row

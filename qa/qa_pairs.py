@@ -39,12 +39,15 @@ class QAPair:
 
     :param id: the file's id for the question, else its position (`"line 3"`, `"question 3"`).
     :param title: the article the question is about, where the file says so.
+    :param context: the paragraph the question was written from (SQuAD files only): what a closed-book
+        evaluation reads it with.
     """
 
     id: str
     question: str
     answers: tuple[str, ...]
     title: str | None = None
+    context: str | None = None
 
     @property
     def answerable(self) -> bool:
@@ -195,14 +198,15 @@ def _squad(text: str, path: Path) -> tuple[list[SquadArticle], list[QAPair]]:
         for p, paragraph in enumerate(paragraphs):
             where = f"{path}: data[{a}].paragraphs[{p}]"
             _expect(paragraph, dict, where, "a paragraph object")
-            contexts.append(_string(paragraph.get("context"), where, "'context'"))
+            context = _string(paragraph.get("context"), where, "'context'")
+            contexts.append(context)
             for q, item in enumerate(_expect(paragraph.get("qas", []), list, f"{where}.qas", "a list of questions")):
-                pairs.append(_squad_pair(item, f"{where}.qas[{q}]", title, len(pairs) + 1))
+                pairs.append(_squad_pair(item, f"{where}.qas[{q}]", title, context, len(pairs) + 1))
         articles.append(SquadArticle(title, tuple(contexts)))
     return articles, pairs
 
 
-def _squad_pair(item: Any, where: str, title: str, number: int) -> QAPair:
+def _squad_pair(item: Any, where: str, title: str, context: str, number: int) -> QAPair:
     _expect(item, dict, where, "a question object")
     question = _string(item.get("question"), where, "'question'")
     answers = _expect(item.get("answers", []), list, f"{where}.answers", "a list of answers")
@@ -213,7 +217,11 @@ def _squad_pair(item: Any, where: str, title: str, number: int) -> QAPair:
     if item.get("is_impossible") is True:
         texts = []
     return QAPair(
-        id=str(item.get("id") or f"question {number}"), question=question, answers=_accepted(texts), title=title
+        id=str(item.get("id") or f"question {number}"),
+        question=question,
+        answers=_accepted(texts),
+        title=title,
+        context=context,
     )
 
 

@@ -1,8 +1,8 @@
 """One bot shared by every chat session: loaded once in the background, kept up to date as articles are added.
 
 The chat page must come up at once even when the first start has a large folder to index, so loading runs in a
-thread and questions asked meanwhile wait for it. Models are loaded once; a second reader (a transformers model a
-power user names in the settings) gets its own `Bot` over the same index directory. Adding articles takes a lock,
+thread and questions asked meanwhile wait for it. Models are loaded once; a second reader (one a user picks in the
+settings) gets its own `Bot` over the same index directory. Adding articles takes a lock,
 so two uploads never index at the same time, while questions keep being answered from the index as it was.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from qa import library
 from qa.articles import ArticleError
-from qa.defaults import DEFAULT_TOP_K
+from qa.defaults import DEFAULT_READER, DEFAULT_TOP_K
 
 if TYPE_CHECKING:  # the heavy modules (torch, Haystack, spaCy) load in the background thread, not on import
     from qa.bot import Bot, Passage, Result
@@ -99,35 +99,33 @@ class ChatService:
         """The articles folder (known once loaded)."""
         return self.bot().articles
 
-    def bot(self, reader_model: str | None = None) -> Bot:
-        """The bot reading with `reader_model` (None: the built-in reader), waiting for the first load to finish.
+    def bot(self, reader: str | None = None) -> Bot:
+        """The bot reading with `reader` (None: the default reader), waiting for the first load to finish.
 
         :raises Exception: whatever stopped the first load (shown to the user).
-        :raises qa.readers.transformers.ReaderModelError: if `reader_model` cannot be loaded.
+        :raises qa.readers.transformers.ReaderModelError: if `reader` cannot be loaded.
         """
         self._ready.wait()
         if self.failure is not None:
             raise self.failure
-        reader_model = reader_model or None
+        reader = None if reader in (None, "", DEFAULT_READER) else reader
         with self._bots_lock:
-            if reader_model not in self._bots:
+            if reader not in self._bots:
                 from qa.bot import Bot
 
                 default = self._bots[None]
-                self._bots[reader_model] = Bot(
-                    default.articles, default.index.directory, top_k=self._top_k, reader_model=reader_model
-                )
-            return self._bots[reader_model]
+                self._bots[reader] = Bot(default.articles, default.index.directory, top_k=self._top_k, reader=reader)
+            return self._bots[reader]
 
     def ask(
         self,
         question: str,
         history: list[Turn] | None = None,
         top_k: int | None = None,
-        reader_model: str | None = None,
+        reader: str | None = None,
     ) -> Result:
         """Answer `question` in the context of `history`; see `Bot.ask`."""
-        return self.bot(reader_model).ask(question, history or (), top_k=top_k)
+        return self.bot(reader).ask(question, history or (), top_k=top_k)
 
     def status(self) -> str:
         """One line for the page: loading, ready (with what is indexed), or why it could not start."""

@@ -1,4 +1,4 @@
-"""End to end through `Bot`: the real embedding model, a real FAISS index on disk, the built-in reader."""
+"""End to end through `Bot`: the real embedding model, a real FAISS index on disk, the default (hybrid) reader."""
 
 from __future__ import annotations
 

@@ -91,7 +91,15 @@ def test_squad_v1_keeps_distinct_answers_and_paragraphs(tmp_path: Path) -> None:
     qa_set = load_qa_file(_write(tmp_path, "squad.json", json.dumps(SQUAD)))
 
     assert qa_set.format == "SQuAD JSON"
-    assert qa_set.pairs == [QAPair("q1", "When did the harbour open?", ("1887", "in 1887"), "Lowmere_Harbour")]
+    assert qa_set.pairs == [
+        QAPair(
+            "q1",
+            "When did the harbour open?",
+            ("1887", "in 1887"),
+            "Lowmere_Harbour",
+            context="The Lowmere harbour opened in 1887.",  # what a closed-book evaluation reads it with
+        )
+    ]
     assert qa_set.articles == [
         SquadArticle("Lowmere_Harbour", ("The Lowmere harbour opened in 1887.", "Its   pier is 300 metres long."))
     ]

@@ -1,4 +1,4 @@
-"""The built-in reader on passages small enough to read: each question form, each attribution style, declines."""
+"""The rule-based reader on passages small enough to read: each question form, each attribution style, declines."""
 
 from __future__ import annotations
 

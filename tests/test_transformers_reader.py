@@ -14,7 +14,7 @@ from tests.conftest import SEEDS
 
 
 def test_bot_reads_with_a_transformers_model(tiny_qa_model: Path, tmp_path: Path) -> None:
-    bot = Bot(SEEDS, tmp_path / "index", reader_model=str(tiny_qa_model), progress_bar=False)
+    bot = Bot(SEEDS, tmp_path / "index", reader=str(tiny_qa_model), progress_bar=False)
     question = "When did North Korea launch the ballistic missile?"
     reader = bot.pipeline.get_component("reader")
     assert isinstance(reader, TransformersExtractiveReader)
@@ -38,7 +38,7 @@ def test_bot_reads_with_a_transformers_model(tiny_qa_model: Path, tmp_path: Path
 
 def test_unavailable_model_gives_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ReaderModelError, match="neither a local model directory nor in the Hugging Face cache"):
-        Bot(SEEDS, tmp_path / "index", reader_model="deepset/roberta-base-squad2", progress_bar=False)
+        Bot(SEEDS, tmp_path / "index", reader="deepset/roberta-base-squad2", progress_bar=False)
 
 
 @pytest.mark.parametrize("path", ["/no/such/model", "./missing-model", "~/missing-model"])

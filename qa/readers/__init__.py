@@ -1,19 +1,42 @@
-"""Readers turn retrieved passages into answer spans; all share `run(query, documents) -> {"answers": [...]}`."""
+"""Readers turn retrieved passages into answer spans; all share `run(query, documents) -> {"answers": [...]}`.
+
+By name: `rules` (the rule-based reader), `learned` (the project's trained span model), `hybrid` (the two
+combined: the default, being the best of the three on both the news seed questions and held-out SQuAD articles).
+Anything else is a model directory or a hub id: one saved by `qa train-reader`, or a transformers QA model.
+The reader modules are imported when a reader is made, so that importing one part of the package stays light.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from qa.readers.rules import RuleReader
+from qa.defaults import DEFAULT_READER
+
+READERS = ("hybrid", "learned", "rules")
 
 
-def make_reader(model: str | None = None, top_k: int = 5) -> Any:
-    """The built-in `RuleReader`, or a transformers QA model when `model` (a path or hub id) is given."""
-    if model is None or model == "builtin":
+def make_reader(reader: str | None = None, top_k: int = 5) -> Any:
+    """The reader called `reader` (one of `READERS`, default `DEFAULT_READER`), or one over the model at that path.
+
+    :raises qa.readers.learned.LearnedModelError: if the learned model's directory is incomplete.
+    :raises qa.readers.transformers.ReaderModelError: if `reader` is neither a name nor a loadable model.
+    """
+    from qa.readers.hybrid import HybridReader
+    from qa.readers.learned import LearnedReader, is_learned_model
+    from qa.readers.rules import RuleReader
+
+    reader = reader or DEFAULT_READER
+    if reader == "rules":
         return RuleReader(top_k=top_k)
+    if reader == "learned":
+        return LearnedReader(top_k=top_k)
+    if reader == "hybrid":
+        return HybridReader(top_k=top_k)
+    if is_learned_model(reader):
+        return LearnedReader(reader, top_k=top_k)
     from qa.readers.transformers import transformers_reader
 
-    return transformers_reader(model, top_k=top_k)
+    return transformers_reader(reader, top_k=top_k)
 
 
-__all__ = ["RuleReader", "make_reader"]
+__all__ = ["DEFAULT_READER", "READERS", "make_reader"]

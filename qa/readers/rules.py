@@ -1,4 +1,4 @@
-"""The built-in reader: answer spans found by linguistic rules, offline, with no trained QA model.
+"""The rule-based reader: answer spans found by linguistic rules, offline, with no trained QA model.
 
 It reads the retrieved passages with spaCy's small English pipeline (sentences, entities, dependencies) and
 extracts, by the kind of question (`qa.readers.question`):
@@ -82,7 +82,8 @@ class RuleReader:
     def run(self, query: str, documents: list[Document], top_k: int | None = None) -> dict[str, list[ExtractedAnswer]]:
         """Answer `query` from `documents` (best-retrieved first).
 
-        :returns: `answers`, best first; `[no-answer]` (`data=None`) when the passages do not answer.
+        :returns: `answers`, best first; `[no-answer]` (`data=None`) when the passages do not answer, with
+            `meta["supported"]` saying whether some passage held the question's words (but no answer was found).
         """
         with SPACY_LOCK:
             question = analyse(query, self.nlp)
@@ -102,7 +103,11 @@ class RuleReader:
         candidates = _best_unique(candidates, top_k or self.top_k)
         if not candidates:
             best = max((s for s, _ in supports), default=0.0)
-            return {"answers": [ExtractedAnswer(query=query, score=round(1 - best / 2, 4), data=None)]}
+            supported = any(_supported(q, d, s) for q, d, s in zip(questions, parsed, supports, strict=True))
+            declined = ExtractedAnswer(
+                query=query, score=round(1 - best / 2, 4), data=None, meta={"supported": supported}
+            )
+            return {"answers": [declined]}
         answers = [
             ExtractedAnswer(
                 query=query,
