@@ -1,7 +1,8 @@
 """Readers turn retrieved passages into answer spans; all share `run(query, documents) -> {"answers": [...]}`.
 
-By name: `rules` (the rule-based reader), `learned` (the project's trained span model), `hybrid` (the two
-combined: the default, being the best of the three on both the news seed questions and held-out SQuAD articles).
+By name: `rules` (the rule-based reader), `learned` (the project's trained span model, the best on held-out SQuAD
+articles), `hybrid` (the two combined: the default, the best on news and as good as the rules on the seed
+questions; see the README's comparison).
 Anything else is a model directory or a hub id: one saved by `qa train-reader`, or a transformers QA model.
 The reader modules are imported when a reader is made, so that importing one part of the package stays light.
 """
