@@ -33,6 +33,7 @@ from tqdm import tqdm
 from qa.calibration import Calibration, calibrate
 from qa.metrics import exact_match, f1_score
 from qa.model_card import write_model_card
+from qa.readers.learned import SETTINGS
 from qa.readers.spans import Span, encode_windows, predict_spans
 from qa.squad import SquadExample, held_out, load_examples, trainable
 
@@ -40,7 +41,6 @@ logger = logging.getLogger(__name__)
 
 # Kept out of training for calibration: the 1st and 21st trainable titles in sorted order (fixed, not tuned).
 CALIBRATION_TITLES = frozenset({"1973_oil_crisis", "Kenya"})
-READER_SETTINGS = "reader.json"
 CHECKPOINT = "checkpoint.pt"
 LOG = "training_log.jsonl"
 
@@ -277,7 +277,7 @@ def save_reader(
             "epochs": [asdict(e) for e in epochs],
         },
     }
-    (output / READER_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    (output / SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     write_model_card(output, settings)
     return output
 

@@ -71,20 +71,17 @@ class LearnedReader:
         model: str | Path = DEFAULT_MODEL,
         top_k: int = 5,
         quantize: bool = False,
-        threshold: float | None = None,
     ) -> None:
         """
         :param model: a directory written by `qa train-reader`; by default the shipped model.
         :param top_k: answers returned at most.
         :param quantize: run the linear layers in int8 (faster on a CPU, less accurate).
-        :param threshold: the probability under which a span is not offered; by default the calibrated one (0.5).
         """
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, not {top_k}.")
         self.model = Path(model).expanduser().resolve()
         self.top_k = top_k
         self.quantize = quantize
-        self.threshold = threshold
         self._loaded: _Loaded | None = None
 
     def warm_up(self) -> None:
@@ -118,11 +115,10 @@ class LearnedReader:
                     loaded.stride,
                     per_window=SPANS_PER_WINDOW,
                 )
-        threshold = loaded.calibration.threshold if self.threshold is None else self.threshold
         answers: list[ExtractedAnswer] = []
         for span in spans:
             probability = loaded.calibration.probability(span.logit)
-            if probability < threshold or len(answers) == top_k:
+            if probability < loaded.calibration.threshold or len(answers) == top_k:
                 break
             document = readable[span.context]
             if not any(_overlaps(span, document, kept) for kept in answers):
