@@ -11,7 +11,7 @@ TORCH_INDEX ?=
 STAMP := $(VENV)/.installed
 Q ?= What did Sung Kim say?
 
-.PHONY: install test app ask index browser clean
+.PHONY: install test test-fast app ask index browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: $(STAMP) browser
 	$(BIN)/ruff format --check qa tests app.py benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The edit-test loop: lint and the tests not marked slow, browser or server (under a minute).
+test-fast: $(STAMP)
+	$(BIN)/ruff check qa tests app.py benchmarks
+	$(BIN)/pytest -q -m "not slow and not browser and not server"
 
 clean:
 	rm -rf $(VENV) index .pytest_cache .mypy_cache .ruff_cache

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from qa.articles import Corpus, load_folder
+from qa.ingest.article import Corpus
+from qa.ingest.read import load_folder
 
 BBC = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "bbc-news"
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title} - BBC News</title>

@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "eval"
 # name -> (reader, rule kinds kept from the rules, quantized, the model reads what the rules declined)
-READERS: dict[str, tuple[str, frozenset[str] | None, bool, bool]] = {
+COMBINATIONS: dict[str, tuple[str, frozenset[str] | None, bool, bool]] = {
     "rules": ("rules", None, False, False),
     "learned": ("learned", None, False, False),
     "learned (int8)": ("learned", None, True, False),
@@ -59,14 +59,14 @@ def main() -> None:
     parser.add_argument("--index-dir", type=Path, default=ROOT / "index", help="Where the open-book index is kept.")
     parser.add_argument("--limit", type=int, default=None, help="Only the first N held-out questions.")
     parser.add_argument("--skip-open-book", action="store_true")
-    parser.add_argument("--only", default=",".join(READERS), help="Comma-separated names of READERS to measure.")
+    parser.add_argument("--only", default=",".join(COMBINATIONS), help="Comma-separated names from COMBINATIONS.")
     args = parser.parse_args()
 
-    from qa.bot import Bot
-    from qa.closed_book import ClosedBook
-    from qa.defaults import SEEDS
-    from qa.evaluation import held_out_questions, open_bot, run_evaluation
-    from qa.qa_pairs import load_qa_file
+    from qa.ask.bot import Bot
+    from qa.config import SEEDS
+    from qa.evaluation.closed_book import ClosedBook
+    from qa.evaluation.files import load_qa_file
+    from qa.evaluation.run import held_out_questions, open_bot, run_evaluation
 
     held_out = held_out_questions(load_qa_file(args.squad))
     seed = load_qa_file(args.seed_dev)
@@ -74,7 +74,7 @@ def main() -> None:
     results: dict[str, Any] = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}  # other readers' kept
     results.update({"machine": _machine(), "held_out_questions": len(held_out.pairs[: args.limit])})
     chosen = args.only.split(",")
-    for name, (reader, kinds, quantized, rereads) in READERS.items():
+    for name, (reader, kinds, quantized, rereads) in COMBINATIONS.items():
         if name not in chosen:
             continue
         variant = (kinds, quantized, rereads)
@@ -92,7 +92,7 @@ def main() -> None:
         _print(name, results[name])
     if not args.skip_open_book:
         for name in (name for name in OPEN_BOOK if name in chosen):
-            reader, kinds, quantized, rereads = READERS[name]
+            reader, kinds, quantized, rereads = COMBINATIONS[name]
             bot = open_bot(held_out, None, args.index_dir, 5, reader, progress_bar=True)
             results[name]["open_book"] = _scores(run_evaluation(bot, held_out, args.limit))
             if reader == "learned":
@@ -104,7 +104,7 @@ def main() -> None:
 
 def _configured(target: Any, attribute: str, kinds: frozenset[str] | None, quantized: bool, rereads: bool) -> Any:
     """`target` (a ClosedBook or a Bot) with its reader set to the benchmark's variant."""
-    from qa.readers.learned import LearnedReader
+    from qa.readers.learned.reader import LearnedReader
 
     reader = target.reader if attribute == "reader" else target.pipeline.get_component("reader")
     if kinds is not None:
@@ -120,7 +120,7 @@ def _configured(target: Any, attribute: str, kinds: frozenset[str] | None, quant
 def _reader_latency(bot: Any, pairs: list[Any]) -> dict[str, float]:
     """The learned reader's `run` alone over each question's top-5 retrieved passages: p50/p95 in ms, int8 and
     float32."""
-    from qa.readers.learned import LearnedReader
+    from qa.readers.learned.reader import LearnedReader
 
     passages = []
     for pair in pairs:

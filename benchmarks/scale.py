@@ -106,9 +106,10 @@ def make_corpus(folder: Path, passages: int) -> None:
     done = folder / ".done"
     if done.exists() and json.loads(done.read_text())["seed"] == SEED:
         return
-    from qa.articles import article_files, read_files
-    from qa.index import IndexSettings
-    from qa.passages import split_sentences
+    from qa.index.passages import split_sentences
+    from qa.index.settings import IndexSettings
+    from qa.ingest.files import article_files
+    from qa.ingest.read import read_files
 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -146,7 +147,8 @@ def make_corpus(folder: Path, passages: int) -> None:
 
 
 def build(corpus: Path, index_dir: Path) -> dict[str, Any]:
-    from qa.index import Index, IndexSettings, document_embedder
+    from qa.index.index import Index
+    from qa.index.settings import IndexSettings, document_embedder
 
     document_embedder(IndexSettings(), progress_bar=False).warm_up()  # loaded once; the index's embedder reuses it
     models_rss = _rss_mb()
@@ -169,10 +171,10 @@ def query(corpus: Path, index_dir: Path, count: int) -> dict[str, Any]:
     import numpy as np
 
     from qa import Bot
-    from qa.index import IndexSettings, document_embedder, text_embedder
+    from qa.ask.retrieve import retrieval_pipeline
+    from qa.index.settings import IndexSettings, document_embedder, text_embedder
+    from qa.index.stores.faiss_store import FaissStore, empty_index
     from qa.nlp import load_spacy
-    from qa.retrieve import retrieval_pipeline
-    from qa.store import FaissStore, empty_index
 
     questions = squad_questions(count)
     settings = IndexSettings()

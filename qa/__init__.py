@@ -1,5 +1,10 @@
 """Question answering over news articles, with every answer cited to the span it came from.
 
+The path of a question, stage by stage: `qa.ingest` (files → articles), `qa.index` (articles → passages, embeddings
+and BM25 on disk), `qa.ask` (question → retrieval → `qa.readers` → cited `Result`); around it `qa.evaluation`,
+`qa.training`, `qa.app` (the chat) and `qa.cli` (the `qa` command). `qa.config` holds every default and
+environment variable, `qa.errors` every error a user can fix.
+
 Example::
 
     from qa import Bot
@@ -7,35 +12,30 @@ Example::
     print(bot.ask("What did Sung Kim say?").answers[0].text)
 """
 
-import os
+from __future__ import annotations
 
-# Offline by default: models load from installed packages or local paths, never from a hub, and nothing phones
-# home. Set HF_HUB_OFFLINE=0 before importing qa to let a transformers reader model download.
-for _name, _value in {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "HAYSTACK_TELEMETRY_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # the per-load "Loading weights" bar; indexing keeps its own bar
-}.items():
-    os.environ.setdefault(_name, _value)
+import importlib
 
-__all__ = ["Answer", "Bot", "Evaluation", "Passage", "QuestionError", "Result", "Turn", "evaluate"]
+# The public API, by the module that defines each name. Importing `qa` imports none of them (nor torch, Haystack or
+# spaCy), so that `qa --help` answers at once; the first use of one loads it.
+_PUBLIC = {
+    "Answer": "qa.ask.result",
+    "Bot": "qa.ask.bot",
+    "Evaluation": "qa.evaluation.run",
+    "Passage": "qa.ask.result",
+    "QuestionError": "qa.errors",
+    "Result": "qa.ask.result",
+    "Turn": "qa.ask.followup",
+    "evaluate": "qa.evaluation.run",
+}
+__all__ = sorted(_PUBLIC)
 
 
 def __getattr__(name: str) -> object:
-    """Import the heavy parts (torch, Haystack, spaCy) on first use, so `qa --help` answers at once."""
-    if name == "Turn":
-        from qa.followup import Turn
+    """Load a public name on first use, after setting the offline defaults the model libraries read on import."""
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'qa' has no attribute '{name}'")
+    from qa import config
 
-        return Turn
-    if name in ("Evaluation", "evaluate"):
-        from qa import evaluation
-
-        return getattr(evaluation, name)
-    if name in __all__:
-        from qa import bot
-
-        return getattr(bot, name)
-    raise AttributeError(f"module 'qa' has no attribute '{name}'")
+    config.offline()
+    return getattr(importlib.import_module(_PUBLIC[name]), name)

@@ -1,4 +1,4 @@
-"""The `qa` command: a thin shell over `qa.Bot` and `qa.index.Index`."""
+"""The `qa` command: a thin shell over `qa.Bot` and `qa.index.index.Index`."""
 
 from __future__ import annotations
 
@@ -11,24 +11,27 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qa.defaults import DEFAULT_INDEX_DIR, DEFAULT_TOP_K
-from qa.errors import user_errors
+from qa import config
+from qa.config import DEFAULT_TOP_K, ENV
+from qa.errors import USER_ERRORS
 
 # A folder with thousands of copies would bury the summary under them.
 MAX_DUPLICATES_SHOWN = 20
 
 if TYPE_CHECKING:
-    from qa.bot import Answer, Bot, Result
-    from qa.closed_book import ClosedBook
-    from qa.index import IndexReport
+    from qa.ask.bot import Bot
+    from qa.ask.result import Answer, Result
+    from qa.evaluation.closed_book import ClosedBook
+    from qa.index.report import IndexReport
 
 
 _articles_option = click.option(
     "--articles",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder of articles (.txt, .md, .json, .jsonl, .csv, .html, .pdf; sub-folders too). Default: $QA_ARTICLES, "
-    "else the folder last indexed, else the bundled seeds/.",
+    envvar=ENV.ARTICLES,
+    help="Folder of articles (.txt, .md, .json, .jsonl, .csv, .html, .pdf; sub-folders too). Env: QA_ARTICLES. "
+    "Default: the folder last indexed, else the bundled seeds/.",
 )
 READER_HELP = (
     "The reader: hybrid (default: rules and the learned model), learned, rules, or the path of a model saved by "
@@ -37,7 +40,8 @@ READER_HELP = (
 _index_option = click.option(
     "--index-dir",
     type=click.Path(path_type=Path),
-    default=DEFAULT_INDEX_DIR,
+    default=config.DEFAULT_INDEX_DIR,
+    envvar=ENV.INDEX_DIR,
     show_default=True,
     help="Where the index is kept. Env: QA_INDEX_DIR.",
 )
@@ -66,7 +70,8 @@ def ask(question: str, articles: Path | None, index_dir: Path, top_k: int, reade
 
         qa ask "What did Sung Kim say?"
     """
-    from qa.bot import Bot, check_question
+    from qa.ask.bot import Bot
+    from qa.ask.question import check_question
 
     try:
         check_question(question)
@@ -74,7 +79,7 @@ def ask(question: str, articles: Path | None, index_dir: Path, top_k: int, reade
         _report(bot.report)
         started = time.perf_counter()
         result = bot.ask(question)
-    except user_errors() as error:
+    except USER_ERRORS as error:
         raise click.ClickException(str(error)) from error
     logging.getLogger(__name__).info("Answered in %.0f ms.", (time.perf_counter() - started) * 1000)
     if as_json:
@@ -94,11 +99,12 @@ def index(articles: Path | None, index_dir: Path, rebuild: bool) -> None:
 
         qa index --articles path/to/folder
     """
-    from qa.index import Index, articles_folder
+    from qa.index.folder import articles_folder
+    from qa.index.index import Index
 
     try:
         _, report = Index.open(articles_folder(articles, index_dir), index_dir, rebuild=rebuild)
-    except user_errors() as error:
+    except USER_ERRORS as error:
         raise click.ClickException(str(error)) from error
     _report(report, always=True)
 
@@ -139,10 +145,10 @@ def eval_command(
 
         qa eval squad-v1.1-dev.json --held-out --closed-book --reader learned
     """
-    from qa.closed_book import ClosedBook
-    from qa.eval_report import render_html, render_table
-    from qa.evaluation import held_out_questions, open_bot, run_evaluation
-    from qa.qa_pairs import load_qa_file
+    from qa.evaluation.closed_book import ClosedBook
+    from qa.evaluation.files import load_qa_file
+    from qa.evaluation.report import render_html, render_table
+    from qa.evaluation.run import held_out_questions, open_bot, run_evaluation
 
     try:
         qa_set = load_qa_file(qa_file)
@@ -154,7 +160,7 @@ def eval_command(
             bot = open_bot(qa_set, articles, index_dir, top_k, reader, progress_bar=True)
             _report(bot.report)
         evaluation = run_evaluation(bot, qa_set, limit)
-    except user_errors() as error:
+    except USER_ERRORS as error:
         raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(evaluation.to_json(), ensure_ascii=False))
@@ -178,7 +184,7 @@ def eval_command(
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
-    default=Path("qa/models/reader"),
+    default=Path("qa/readers/learned/model"),
     show_default=True,
     help="Where the trained model, its settings and its model card are written.",
 )
@@ -215,7 +221,7 @@ def train_reader_command(
 
         qa train-reader --data ../shared/eval/squad-v1.1-dev.json --output qa/models/reader
     """
-    from qa.training import TrainingConfig, train_reader
+    from qa.training.train import TrainingConfig, train_reader
 
     config = TrainingConfig(
         data=str(data),
@@ -288,6 +294,7 @@ def _source_line(
 
 def main(argv: Any = None) -> None:
     """Console-script entry point."""
+    config.offline()
     cli.main(args=argv, prog_name="qa")
 
 

@@ -1,18 +1,47 @@
-"""Which errors are the user's to fix: every surface shows them as a plain message, without a traceback."""
+"""Every error that is the user's to fix. Each surface shows them as a plain message, without a traceback.
+
+They live together, apart from the code that raises them, so that a stage can raise another stage's error (a
+format reader an `ArticleError`, the Milvus store an `IndexingError`) without importing that stage.
+"""
 
 from __future__ import annotations
 
 
-def user_errors() -> tuple[type[Exception], ...]:
-    """Bad folders, files, questions, question-answer files and model names.
+class ArticleError(ValueError):
+    """An article file that cannot be used; the message names the file and the reason."""
 
-    Imported on first use, so that importing a caller stays light.
-    """
-    from qa.articles import ArticleError
-    from qa.bot import QuestionError
-    from qa.index import IndexingError
-    from qa.qa_pairs import QAFileError
-    from qa.readers.learned import LearnedModelError
-    from qa.readers.transformers import ReaderModelError
 
-    return (ArticleError, IndexingError, LearnedModelError, QAFileError, QuestionError, ReaderModelError)
+class IndexingError(RuntimeError):
+    """The index cannot be built or read; the message says what to do."""
+
+
+class ServerUnavailable(IndexingError):
+    """The Milvus server cannot be reached; the message names the URI and the setting that chooses it."""
+
+
+class QuestionError(ValueError):
+    """A question the bot cannot take (empty, too long); the message says why."""
+
+
+class QAFileError(ValueError):
+    """A question-answer file that cannot be used; the message names the file, the place and what is wrong."""
+
+
+class LearnedModelError(RuntimeError):
+    """The learned reader's model directory is missing or incomplete."""
+
+
+class ReaderModelError(RuntimeError):
+    """The named QA model cannot be loaded."""
+
+
+# What the `qa` command and the chat catch and show as a message: bad folders, files, questions,
+# question-answer files and model names.
+USER_ERRORS: tuple[type[Exception], ...] = (
+    ArticleError,
+    IndexingError,
+    LearnedModelError,
+    QAFileError,
+    QuestionError,
+    ReaderModelError,
+)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa.articles import decode
 from qa.cli import cli
+from qa.ingest.files import decode
 from tests.conftest import SEEDS
 
 
@@ -26,6 +26,7 @@ def _run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow
 def test_ask_prints_answer_then_numbered_sources(index_dir: Path) -> None:
     code, out, _ = _run("ask", "What did Sung Kim say?", "--articles", str(SEEDS), "--index-dir", str(index_dir))
 
@@ -62,6 +63,7 @@ def test_top_k_option(index_dir: Path) -> None:
     assert len(json.loads(out)["answers"]) == 1
 
 
+@pytest.mark.slow
 def test_index_reports_added_then_up_to_date(tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     shutil.copytree(SEEDS, articles)
@@ -78,6 +80,7 @@ def test_index_reports_added_then_up_to_date(tmp_path: Path) -> None:
     assert "1 removed" in third
 
 
+@pytest.mark.slow
 def test_index_names_skipped_files(tmp_path: Path) -> None:
     articles = tmp_path / "articles"
     shutil.copytree(SEEDS, articles)
@@ -135,6 +138,7 @@ def test_empty_articles_folder(tmp_path: Path) -> None:
     assert "No readable articles" in result.output
 
 
+@pytest.mark.slow
 def test_console_script_prints_exactly_one_json_object(index_dir: Path) -> None:
     qa = Path(sys.executable).with_name("qa")
     args = [str(qa), "ask", "--json", "When did North Korea launch the ballistic missile?"]

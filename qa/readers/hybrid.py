@@ -23,8 +23,9 @@ from pathlib import Path
 
 from haystack import Document, ExtractedAnswer, component
 
-from qa.readers.learned import DEFAULT_MODEL, LearnedReader
-from qa.readers.rules import RuleReader
+from qa.readers.answers import overlapping
+from qa.readers.learned.reader import DEFAULT_MODEL, LearnedReader
+from qa.readers.rules.reader import RuleReader
 
 RULE_KINDS = frozenset({"quote", "description"})
 
@@ -76,18 +77,9 @@ class HybridReader:
         learned = self.learned.run(query=query, documents=documents, top_k=top_k)["answers"]
         if first.data is not None and learned[0].data is None:
             return {"answers": ruled}  # the model is unsure where the rules found an answer
-        if first.data is not None and _overlap(first, learned[0]) and _words(first) <= _words(learned[0]) + 2:
+        if first.data is not None and overlapping(first, learned[0]) and _words(first) <= _words(learned[0]) + 2:
             return {"answers": ruled}  # they agree, and the rules' span is the whole phrase around the model's
         return {"answers": learned}
-
-
-def _overlap(a: ExtractedAnswer, b: ExtractedAnswer) -> bool:
-    """Whether two answers cite overlapping characters of the same passage."""
-    if a.document is None or b.document is None or a.document.id != b.document.id:
-        return False
-    if a.document_offset is None or b.document_offset is None:
-        return False
-    return a.document_offset.start < b.document_offset.end and b.document_offset.start < a.document_offset.end
 
 
 def _words(answer: ExtractedAnswer) -> int:

@@ -7,14 +7,12 @@ can be loaded without a download, so that a missing model is one clear message r
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from haystack_integrations.components.readers.transformers import TransformersExtractiveReader
 
-
-class ReaderModelError(RuntimeError):
-    """The named QA model cannot be loaded."""
+from qa import config
+from qa.errors import ReaderModelError
 
 
 def transformers_reader(model: str, top_k: int = 5) -> TransformersExtractiveReader:
@@ -34,7 +32,7 @@ def _check_available(model: str) -> None:
         return
     if path.is_absolute() or model.startswith((".", "~")):
         raise ReaderModelError(f"'{model}' does not exist: give the directory of a question-answering model.")
-    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("1", "true", "True", "yes"):
+    if config.downloads_allowed():
         return  # downloads are allowed: let transformers fetch it
     from huggingface_hub import try_to_load_from_cache
 

@@ -1,0 +1,156 @@
+"""The chat's answer message as HTML: the answer with numbered citations, then the sources a reader can check.
+
+Every piece of article text is HTML-escaped here, before any markup of ours is added: an article that contains
+`<script>` shows those characters and never runs them. The span an answer came from is marked with `<mark>` inside
+its passage, and each source expands to the whole paragraph around it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qa.ask.result import Answer, Passage, Result
+
+# The closest passages shown under a declined question.
+DECLINED_PASSAGES = 3
+# Characters of the passage shown either side of an answer; the whole paragraph is one click away.
+EXCERPT_CONTEXT = 160
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+_WHITESPACE = re.compile(r"\s+")
+
+# article id, passage number -> that passage of the article, or None past its ends
+PassageLookup = Callable[[str, int], "Passage | None"]
+
+
+def answer_html(
+    result: Result, lookup: PassageLookup | None = None, show_scores: bool = False, folder: Path | None = None
+) -> str:
+    """The whole bot message for `result`.
+
+    :param lookup: finds neighbouring passages, to show the full paragraph around an answer; without it the
+        expanded view is the passage itself.
+    :param show_scores: add the reader's score to each answer and the retrieval score to each passage.
+    :param folder: the articles folder, to name files by their path in it rather than in full.
+    """
+    if result.no_answer:
+        return _declined(result, show_scores, folder)
+    understood = (
+        f'<p class="qa-understood">Understood as: <em>{escape(result.asked)}</em></p>'
+        if result.asked != result.question
+        else ""
+    )
+    lines = "".join(
+        f"<li><b>{escape(_squeeze(answer.text).strip())}</b> <sup>[{number}]</sup>"
+        f"{_score(answer.score, show_scores)}</li>"
+        for number, answer in enumerate(result.answers, start=1)
+    )
+    sources = "".join(_source(number, answer, lookup, folder) for number, answer in enumerate(result.answers, start=1))
+    return f'{understood}<ul class="qa-answers">{lines}</ul><div class="qa-sources"><b>Sources</b>{sources}</div>'
+
+
+def plain_answer(result: Result) -> str:
+    """The answer as plain text, for the conversation history that follow-up questions are resolved against."""
+    return "" if result.no_answer else " ".join(answer.text for answer in result.answers)
+
+
+def articles_html(rows: list[tuple[str, str, int]]) -> str:
+    """The articles panel: a table of title, file and passage count."""
+    body = "".join(
+        f"<tr><td>{escape(title)}</td><td>{escape(source)}</td><td>{passages}</td></tr>"
+        for title, source, passages in rows
+    )
+    head = "<tr><th>Title</th><th>File</th><th>Passages</th></tr>"
+    return f'<table class="qa-articles"><thead>{head}</thead><tbody>{body}</tbody></table>'
+
+
+def _declined(result: Result, show_scores: bool, folder: Path | None) -> str:
+    closest = "".join(
+        f"<li><b>{escape(passage.title)}</b> ({escape(_where(passage.date, passage.source, folder))})"
+        f"{_score(passage.score, show_scores)}<br>{escape(_squeeze(passage.text).strip())}</li>"
+        for passage in result.passages[:DECLINED_PASSAGES]
+    )
+    shown = f"<p>The closest passages:</p><ol>{closest}</ol>" if closest else ""
+    return f'<p class="qa-declined"><b>The articles do not answer this.</b></p>{shown}'
+
+
+def _source(number: int, answer: Answer, lookup: PassageLookup | None, folder: Path | None) -> str:
+    """One numbered source: title and date or file, the passage with the span marked, the paragraph on demand."""
+    passage = _marked(*_excerpt(answer.context, answer.start - answer.context_start, answer.end - answer.context_start))
+    paragraph_text, paragraph_start = _paragraph(answer, lookup)
+    paragraph = _marked(paragraph_text, answer.start - paragraph_start, answer.end - paragraph_start)
+    where = escape(_where(answer.date, answer.source, folder))
+    return (
+        f'<div class="qa-source"><p><b>[{number}] {escape(answer.title)}</b> · {where} · '
+        f"characters {answer.start}-{answer.end}</p>"
+        f"<blockquote>{passage}</blockquote>"
+        f"<details><summary>Full paragraph</summary><blockquote>{paragraph}</blockquote></details></div>"
+    )
+
+
+def _marked(text: str, start: int, end: int) -> str:
+    """`text` escaped, with `text[start:end]` in `<mark>`: the exact characters cited."""
+    marked = f"{escape(_squeeze(text[:start]))}<mark>{escape(_squeeze(text[start:end]))}</mark>"
+    return (marked + escape(_squeeze(text[end:]))).strip()
+
+
+def _excerpt(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """`text[start:end]` with up to `EXCERPT_CONTEXT` characters either side, cut at a space, marked with "…".
+
+    Returns the excerpt and where the answer lies in it.
+    """
+    begin, stop = 0, len(text)
+    if start > EXCERPT_CONTEXT:
+        space = text.find(" ", start - EXCERPT_CONTEXT, start)
+        begin = space + 1 if space != -1 else start - EXCERPT_CONTEXT
+    if len(text) - end > EXCERPT_CONTEXT:
+        space = text.rfind(" ", end, end + EXCERPT_CONTEXT)
+        stop = space if space != -1 else end + EXCERPT_CONTEXT
+    prefix, suffix = ("…" if begin else ""), ("…" if stop < len(text) else "")
+    return prefix + text[begin:stop] + suffix, start - begin + len(prefix), end - begin + len(prefix)
+
+
+def _paragraph(answer: Answer, lookup: PassageLookup | None) -> tuple[str, int]:
+    """The paragraph around the answer and where it starts in the article, rebuilt from neighbouring passages.
+
+    Passages overlap and carry their place in the article, so laying the neighbours side by side gives back the
+    article's own text around the answer; the paragraph is what lies between the blank lines nearest the answer.
+    """
+    pieces = [(answer.context_start, answer.context)]
+    if lookup is not None:
+        for number in (answer.passage - 2, answer.passage - 1, answer.passage + 1, answer.passage + 2):
+            neighbour = lookup(answer.article_id, number) if number > 0 else None
+            if neighbour is not None:
+                pieces.append((neighbour.start, neighbour.text))
+    first = min(start for start, _ in pieces)
+    chars = [" "] * (max(start + len(text) for start, text in pieces) - first)
+    for start, text in pieces:
+        chars[start - first : start - first + len(text)] = text
+    window = "".join(chars)
+    at, until = answer.start - first, answer.end - first
+    breaks_before = [match.end() for match in _PARAGRAPH_BREAK.finditer(window, 0, at)]
+    after = _PARAGRAPH_BREAK.search(window, until)
+    begin = breaks_before[-1] if breaks_before else 0
+    end = after.start() if after else len(window)
+    return window[begin:end], first + begin
+
+
+def _where(date: str | None, source: str, folder: Path | None) -> str:
+    """The article's date if known, and its file (relative to the articles folder when it lies inside it)."""
+    path = Path(source)
+    if folder is not None and path.is_relative_to(folder):
+        source = path.relative_to(folder).as_posix()
+    return f"{date} · {source}" if date else source
+
+
+def _score(score: float, show: bool) -> str:
+    return f' <span class="qa-score">score {score:.3f}</span>' if show else ""
+
+
+def _squeeze(text: str) -> str:
+    """Runs of whitespace as one space: line breaks of the file mean nothing in a chat bubble."""
+    return _WHITESPACE.sub(" ", text)

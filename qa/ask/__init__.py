@@ -1,0 +1,1 @@
+"""Ask: from a question to a cited `Result`: follow-ups, retrieval, the reader, citations."""

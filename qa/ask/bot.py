@@ -1,0 +1,125 @@
+"""The public entry point: `Bot.ask(question)` returns cited answers, or declines.
+
+Every surface (CLI, chat, evaluation, Python) goes through one `Bot` and one Haystack `Pipeline`
+(embed → dense ∥ BM25 → fuse → read), so what is measured is what users get. The Bot's own work is what the
+pipeline cannot know: resolving follow-up pronouns first (`qa.ask.followup`), and afterwards turning passage
+offsets into offsets in the original article files and merging duplicates (`qa.ask.cite`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from haystack import Pipeline
+
+from qa import config
+from qa.ask import cite
+from qa.ask.followup import Turn, resolve
+from qa.ask.question import check_question
+from qa.ask.result import Passage, Result
+from qa.ask.retrieve import CANDIDATES_PER_RESULT, retrieval_pipeline
+from qa.index.folder import articles_folder
+from qa.index.index import Index
+from qa.index.report import IndexReport
+from qa.index.settings import IndexSettings
+from qa.nlp import SPACY_LOCK, load_spacy
+from qa.readers.choose import make_reader
+
+
+class Bot:
+    """Question answering over a folder of articles, with citations.
+
+    Usage example::
+
+        bot = Bot()                                   # seeds/ articles, index/ directory
+        result = bot.ask("What did Sung Kim say?")
+        print(result.answers[0].text, result.answers[0].source)
+        bot.ask("What did he tell reporters?", history=["Who is Sung Kim?"])
+    """
+
+    def __init__(
+        self,
+        articles: str | Path | None = None,
+        index_dir: str | Path | None = None,
+        top_k: int = config.DEFAULT_TOP_K,
+        reader: str | None = None,
+        settings: IndexSettings | None = None,
+        rebuild: bool = False,
+        progress_bar: bool = True,
+    ) -> None:
+        """Open (building or updating if needed) the index of `articles`, and load the models once.
+
+        :param articles: the folder of articles; by default `$QA_ARTICLES`, else the folder the index was last built
+            from, else the bundled `seeds/`.
+        :param index_dir: where the index is kept; by default `$QA_INDEX_DIR`, else `index/`.
+        :param top_k: passages retrieved and read per question.
+        :param reader: "hybrid" (the default), "learned", "rules", or a model to read with: a directory saved by
+            `qa train-reader`, or a transformers extractive QA model (local path or cached hub id).
+        :raises qa.errors.ArticleError: if `articles` is not a folder.
+        :raises qa.errors.IndexingError: if it holds no readable article.
+        :raises qa.errors.ReaderModelError: if `reader` cannot be loaded.
+        """
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, not {top_k}.")
+        index_dir = index_dir if index_dir is not None else config.index_dir()
+        self.articles = articles_folder(articles, index_dir).expanduser().resolve()
+        self.settings = settings or IndexSettings()
+        self.top_k = top_k
+        self.reader = reader
+        self.index, self.report = Index.open(
+            self.articles, index_dir, self.settings, rebuild=rebuild, progress_bar=progress_bar
+        )
+        self.pipeline = self._pipeline(self.index)
+        self._nlp = load_spacy()
+
+    def _pipeline(self, index: Index) -> Pipeline:
+        pipeline = retrieval_pipeline(index, self.settings, self.top_k)
+        pipeline.add_component("reader", make_reader(self.reader, top_k=self.top_k))
+        pipeline.connect("joiner.documents", "reader.documents")
+        pipeline.warm_up()  # the models are cached by their loaders: a second pipeline shares them
+        return pipeline
+
+    def refresh(self, progress_bar: bool = True) -> IndexReport:
+        """Bring the index up to date with the articles folder (only what changed is embedded).
+
+        Questions asked meanwhile are answered from the previous index: the new one replaces it in one assignment.
+        """
+        index, report = Index.open(self.articles, self.index.directory, self.settings, progress_bar=progress_bar)
+        self.pipeline, self.index, self.report = self._pipeline(index), index, report
+        return report
+
+    def ask(self, question: str, history: Sequence[Turn | str] = (), top_k: int | None = None) -> Result:
+        """Answer `question`, resolving "he", "she", "it", "they" against `history` (earlier turns, oldest first).
+
+        :param top_k: passages retrieved and read for this question only; by default the Bot's `top_k`.
+        :raises QuestionError: for an empty or overlong question.
+        """
+        question = check_question(question)
+        top_k = top_k or self.top_k
+        with SPACY_LOCK:
+            asked = resolve(question, history, self._nlp)
+        candidates = top_k * CANDIDATES_PER_RESULT
+        output = self.pipeline.run(
+            {
+                "embedder": {"text": asked},
+                "dense": {"top_k": candidates},
+                "bm25": {"query": asked, "top_k": candidates},
+                "joiner": {"top_k": top_k},
+                "reader": {"query": asked, "top_k": top_k},
+            },
+            include_outputs_from={"joiner"},
+        )
+        passages = [cite.passage(document, self.articles) for document in output["joiner"]["documents"]]
+        answers = cite.cited_answers(output["reader"]["answers"], top_k, self.articles)
+        return Result(question, asked, answers, no_answer=not answers, passages=passages)
+
+    def passage(self, article_id: str, number: int) -> Passage | None:
+        """Passage `number` (from 1) of an indexed article, or None if it has no such passage.
+
+        For showing more of an article around an answer: its neighbouring passages.
+        """
+        info = self.index.articles.get(article_id)
+        if info is None or not 1 <= number <= info["passages"]:
+            return None
+        return cite.passage(self.index.document(f"{article_id}-{number}"), self.articles)

@@ -1,0 +1,108 @@
+"""Every default and every `QA_*` environment variable, in one place.
+
+The environment is read when a setting is asked for, not when `qa` is imported, so a caller (or a test) that sets
+a variable later is heard, and importing `qa` changes nothing. Flags of the `qa` command and of `app.py` declare
+the same variables (`ENV`), so a flag, then the variable, then the default decides.
+
+| variable | what | default |
+| --- | --- | --- |
+| `QA_ARTICLES` | the articles folder | the folder the index was last built from, else the bundled `seeds/` |
+| `QA_INDEX_DIR` | where the index is kept | `index/` beside `qa/` |
+| `QA_STORE` | the dense store: `faiss` or `milvus` | `faiss` |
+| `QA_MILVUS_URI`, `QA_MILVUS_TOKEN` | the Milvus server and its credentials | `http://127.0.0.1:19530`, none |
+| `QA_HOST`, `QA_PORT` | where the chat app listens | `127.0.0.1`, `7860` |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+SEEDS = _ROOT / "seeds"
+DEFAULT_INDEX_DIR = _ROOT / "index"
+DEFAULT_TOP_K = 5
+# The reader used unless one is named: see `qa.readers.choose`.
+DEFAULT_READER = "hybrid"
+DEFAULT_STORE = "faiss"
+DEFAULT_MILVUS_URI = "http://127.0.0.1:19530"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+# Larger files are read up to this many bytes (see `qa.ingest.files.read_bytes`); also the chat's upload limit.
+MAX_FILE_BYTES = 25_000_000
+MAX_QUESTION_CHARS = 1000
+
+
+class ENV:
+    """The names of the environment variables (see the module docstring)."""
+
+    ARTICLES = "QA_ARTICLES"
+    INDEX_DIR = "QA_INDEX_DIR"
+    STORE = "QA_STORE"
+    MILVUS_URI = "QA_MILVUS_URI"
+    MILVUS_TOKEN = "QA_MILVUS_TOKEN"
+    HOST = "QA_HOST"
+    PORT = "QA_PORT"
+
+
+# Offline by default: models load from installed packages or local paths, never from a hub, and nothing phones
+# home. Haystack and huggingface_hub read these when they are imported, so `offline()` runs before them.
+_OFFLINE = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HAYSTACK_TELEMETRY_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # the per-load "Loading weights" bar; indexing keeps its own bar
+    "GRADIO_ANALYTICS_ENABLED": "False",
+}
+
+
+def offline() -> None:
+    """Set the offline defaults for the libraries that load models, unless the caller set them already.
+
+    Called by `qa.Bot`'s first use, the `qa` command and `app.py` before torch, Haystack or Gradio are imported. Set
+    `HF_HUB_OFFLINE=0` beforehand to let a transformers reader model download.
+    """
+    for name, value in _OFFLINE.items():
+        os.environ.setdefault(name, value)
+
+
+def index_dir() -> Path:
+    """Where the index is kept: `$QA_INDEX_DIR`, else `DEFAULT_INDEX_DIR`."""
+    return Path(os.environ.get(ENV.INDEX_DIR) or DEFAULT_INDEX_DIR)
+
+
+def articles() -> Path | None:
+    """The articles folder `$QA_ARTICLES` names, if any."""
+    value = os.environ.get(ENV.ARTICLES)
+    return Path(value) if value else None
+
+
+def store() -> str:
+    """The dense store's name: `$QA_STORE`, else `DEFAULT_STORE`."""
+    return os.environ.get(ENV.STORE) or DEFAULT_STORE
+
+
+def milvus_uri() -> str:
+    return os.environ.get(ENV.MILVUS_URI) or DEFAULT_MILVUS_URI
+
+
+def milvus_token() -> bool:
+    """Whether a Milvus token is set (it is passed on as a secret read from `$QA_MILVUS_TOKEN`, never copied)."""
+    return bool(os.environ.get(ENV.MILVUS_TOKEN))
+
+
+def host() -> str:
+    """Where the chat app listens: `$QA_HOST`, else `DEFAULT_HOST`."""
+    return os.environ.get(ENV.HOST) or DEFAULT_HOST
+
+
+def port() -> int:
+    """The chat app's port: `$QA_PORT`, else `DEFAULT_PORT`."""
+    return int(os.environ.get(ENV.PORT) or DEFAULT_PORT)
+
+
+def downloads_allowed() -> bool:
+    """Whether a transformers reader model may be downloaded: only where the user set `HF_HUB_OFFLINE=0`."""
+    return os.environ.get("HF_HUB_OFFLINE", "0") not in ("1", "true", "True", "yes")

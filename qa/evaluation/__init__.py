@@ -1,0 +1,1 @@
+"""Evaluation: question-answer files, metrics, runs through `Bot.ask`, and reports."""

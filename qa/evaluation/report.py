@@ -1,0 +1,147 @@
+"""Showing an `Evaluation`: an aligned table for the terminal, and a self-contained HTML report.
+
+The HTML report is one file with nothing to fetch (inline CSS, an inline SVG latency histogram), so it can be
+mailed or archived; every text that comes from the user's file or the articles is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from qa.evaluation.run import Evaluation, Metrics, Row
+
+WORST_IN_TABLE = 5
+WORST_IN_REPORT = 25
+HISTOGRAM_BINS = 20
+
+
+def metric_lines(metrics: Metrics) -> list[tuple[str, str]]:
+    """(label, formatted value) for each overall figure, "n/a" where it would be 0/0."""
+    k = metrics.top_k
+    return [
+        ("questions", f"{metrics.questions} ({metrics.answerable} answerable)"),
+        ("exact match", _percent(metrics.exact_match)),
+        ("F1", _percent(metrics.f1)),
+        ("answer in top answer", _percent(metrics.contains)),
+        ("retrieval recall@1", _percent(metrics.recall_at_1)),
+        ("retrieval recall@5", _percent(metrics.recall_at_5) + (f" (only {k} retrieved)" if k < 5 else "")),
+        *([(f"retrieval recall@{k}", _percent(metrics.recall_at_k))] if k not in (1, 5) else []),
+        ("retrieval MRR", "n/a" if metrics.mrr is None else f"{metrics.mrr:.3f}"),
+        ("no-answer precision", _percent(metrics.no_answer_precision)),
+        ("no-answer recall", _percent(metrics.no_answer_recall)),
+        ("latency p50", f"{metrics.latency_p50_ms:.0f} ms"),
+        ("latency p95", f"{metrics.latency_p95_ms:.0f} ms"),
+        ("questions refused or failed", str(metrics.errors)),
+        ("total time", f"{metrics.total_seconds:.1f} s"),
+    ]
+
+
+def render_table(evaluation: Evaluation) -> str:
+    """The terminal summary: the metrics as an aligned two-column table, then the worst-answered questions."""
+    lines = metric_lines(evaluation.metrics)
+    width = max(len(label) for label, _ in lines)
+    text = [f"Evaluation of {evaluation.qa_file}", f"over {evaluation.articles}", ""]
+    text += [f"{label:<{width}}  {value}" for label, value in lines]
+    worst = worst_rows(evaluation.rows, WORST_IN_TABLE)
+    if worst:
+        text += ["", "Worst answered:"]
+        for row in worst:
+            text.append(f"- {_one_line(row.question) or '(empty question)'}")
+            text.append(f"  expected: {_expected(row)}")
+            text.append(f"  answered: {_answered(row)}  (F1 {row.f1:.2f})")
+    return "\n".join(text)
+
+
+def worst_rows(rows: Sequence[Row], count: int) -> list[Row]:
+    """Up to `count` rows that did not score fully, the lowest F1 (then containment) first, file order on ties."""
+    missed = [row for row in rows if row.f1 < 1 or row.contains < 1]
+    return sorted(missed, key=lambda row: (row.f1, row.contains))[:count]
+
+
+def render_html(evaluation: Evaluation) -> str:
+    """The HTML report: metrics, a latency histogram and the worst-answered questions."""
+    metrics = "\n".join(
+        f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
+        for label, value in metric_lines(evaluation.metrics)
+    )
+    worst = "\n".join(
+        "<tr>"
+        f"<td>{escape(_one_line(row.question, 300)) or '<em>(empty)</em>'}</td>"
+        f"<td>{escape(_expected(row))}</td>"
+        f"<td>{escape(_answered(row))}</td>"
+        f"<td class=num>{row.f1:.2f}</td>"
+        "</tr>"
+        for row in worst_rows(evaluation.rows, WORST_IN_REPORT)
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>qa eval: {escape(evaluation.qa_file)}</title>
+<style>
+body {{ font: 15px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: .3em .8em; text-align: left; vertical-align: top; }}
+td.num {{ text-align: right; }}
+.bar {{ fill: #4a7bb7; }}
+</style></head>
+<body>
+<h1>Evaluation</h1>
+<p>{escape(evaluation.qa_file)}, answered from {escape(evaluation.articles)}.</p>
+<h2>Metrics</h2>
+<table>
+{metrics}
+</table>
+<h2>Latency per question</h2>
+{latency_histogram([row.latency_ms for row in evaluation.rows])}
+<h2>Worst answered</h2>
+<table>
+<tr><th>question</th><th>expected</th><th>the bot said</th><th>F1</th></tr>
+{worst or '<tr><td colspan="4">Every question scored fully.</td></tr>'}
+</table>
+</body></html>
+"""
+
+
+def latency_histogram(latencies: Sequence[float], width: int = 600, height: int = 160) -> str:
+    """An inline SVG histogram of `latencies` (milliseconds), with the range and the tallest bar labelled."""
+    if not latencies:
+        return "<p>No questions.</p>"
+    low, high = min(latencies), max(latencies)
+    span = (high - low) or 1.0
+    counts = [0] * HISTOGRAM_BINS
+    for latency in latencies:
+        counts[min(int((latency - low) / span * HISTOGRAM_BINS), HISTOGRAM_BINS - 1)] += 1
+    tallest = max(counts)
+    bar_width = width / HISTOGRAM_BINS
+    bars = "".join(
+        f'<rect class="bar" x="{n * bar_width:.1f}" y="{height - count / tallest * height:.1f}" '
+        f'width="{bar_width - 1:.1f}" height="{count / tallest * height:.1f}"><title>{count}</title></rect>'
+        for n, count in enumerate(counts)
+        if count
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" role="img" '
+        f'aria-label="Latency histogram">{bars}'
+        f'<text x="0" y="{height + 18}">{low:.0f} ms</text>'
+        f'<text x="{width}" y="{height + 18}" text-anchor="end">{high:.0f} ms</text>'
+        f'<text x="{width / 2}" y="{height + 36}" text-anchor="middle">{len(latencies)} questions; '
+        f"tallest bar {tallest}</text></svg>"
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def _expected(row: Row) -> str:
+    return " | ".join(row.answers) if row.answers else "(no answer: decline)"
+
+
+def _answered(row: Row) -> str:
+    if row.error:
+        return f"(refused: {row.error})"
+    return _one_line(row.prediction) if row.prediction else "(declined)"
+
+
+def _one_line(text: str, limit: int = 100) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

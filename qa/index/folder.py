@@ -1,0 +1,39 @@
+"""Which folder to answer from, and whether it changed since it was indexed (its fingerprint)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from qa import config
+from qa.index.settings import IndexSettings
+from qa.ingest.files import article_files
+
+FORMAT_VERSION = 3
+MANIFEST = "manifest.json"
+
+
+def articles_folder(articles: str | Path | None, directory: str | Path) -> Path:
+    """The folder to answer from: `articles` if given, else `$QA_ARTICLES`, else the folder the index in `directory`
+    was last built from (so that `qa index --articles X` and then `qa ask` asks about X), else the bundled seeds."""
+    chosen = articles if articles is not None else config.articles()
+    if chosen is not None:
+        return Path(chosen)
+    try:
+        recorded = json.loads((Path(directory) / MANIFEST).read_text(encoding="utf-8")).get("articles_folder")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    return Path(recorded) if isinstance(recorded, str) and Path(recorded).is_dir() else config.SEEDS
+
+
+def fingerprint(folder: Path, directory: Path, settings: IndexSettings) -> str:
+    """A hash of every candidate file's path and bytes, the settings and the format: cheap, no parsing."""
+    digest = hashlib.sha256(json.dumps([FORMAT_VERSION, asdict(settings)]).encode())
+    for path in article_files(folder, exclude=directory):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with contextlib.suppress(OSError):
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

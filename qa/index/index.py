@@ -1,0 +1,212 @@
+"""The searchable index of a folder of articles: passage embeddings in a dense store, and BM25 over the same passages.
+
+On disk (`index/` by default)::
+
+    manifest.json          which generation is current, the fingerprint, the settings, the articles
+    <generation>/          the dense store's files (`qa.index.stores`: passages.faiss + passages.sqlite), bm25/ (bm25s)
+
+A build writes a whole new generation directory and only then replaces `manifest.json` (an atomic rename), so an
+interrupted build leaves the previous index in place. Opening an index compares a fingerprint of the folder's
+files and the settings with the manifest: unchanged, it loads without reading the articles; changed, it re-embeds
+only the articles whose content changed (`qa.index.build`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import shutil
+import time
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from haystack import Document
+
+from qa.errors import IndexingError
+from qa.index.bm25 import BM25
+from qa.index.build import Builder
+from qa.index.disk import fsync_tree, locked, write_atomically
+from qa.index.folder import FORMAT_VERSION, MANIFEST, fingerprint
+from qa.index.report import IndexReport
+from qa.index.settings import IndexSettings
+from qa.index.stores.base import DenseStore, StoreError
+from qa.index.stores.registry import discard, store_class
+from qa.ingest.article import Skipped
+from qa.ingest.duplicates import indexed_first
+from qa.ingest.files import SUFFIXES, article_files, articles_root
+
+logger = logging.getLogger(__name__)
+
+_MANIFEST_KEYS = frozenset({"format", "fingerprint", "generation", "settings", "articles"})
+
+
+class Index:
+    """Passages, their embeddings (a `DenseStore`) and BM25, for one folder of articles.
+
+    Usage example::
+
+        index, report = Index.open("seeds", "index")
+        print(report.summary())
+        passages = index.store.search(query_embedding, top_k=5)
+    """
+
+    def __init__(self, directory: Path, store: DenseStore, bm25: BM25, manifest: dict[str, Any]) -> None:
+        self.directory = directory
+        self.store = store
+        self.bm25 = bm25
+        self.manifest = manifest
+
+    @property
+    def articles(self) -> dict[str, dict[str, Any]]:
+        """Indexed articles by id: source, title, date, url, content hash and passage count."""
+        articles: dict[str, dict[str, Any]] = self.manifest["articles"]
+        return articles
+
+    def document(self, passage_id: str) -> Document:
+        return self.store.document(passage_id)
+
+    @classmethod
+    def open(
+        cls,
+        articles: str | Path,
+        directory: str | Path,
+        settings: IndexSettings | None = None,
+        rebuild: bool = False,
+        progress_bar: bool = True,
+    ) -> tuple[Index, IndexReport]:
+        """Load the index of `articles` from `directory`, bringing it up to date first if the folder changed.
+
+        :param rebuild: start over, ignoring what is on disk.
+        :raises ArticleError: if `articles` is not a folder.
+        :raises IndexingError: if there is nothing to index.
+        """
+        started = time.perf_counter()
+        settings = settings or IndexSettings()
+        folder = articles_root(articles)
+        directory = Path(directory).expanduser().resolve()
+        wanted = fingerprint(folder, directory, settings)
+        report = IndexReport()
+        current: Index | None = None
+        if rebuild:
+            report.rebuilt_because = "rebuild requested"
+        else:
+            try:
+                current = cls._load(directory)
+            except _Unusable as problem:
+                report.rebuilt_because = str(problem)
+                if directory.joinpath(MANIFEST).exists():
+                    logger.warning("The index in %s cannot be used (%s); rebuilding it.", directory, problem)
+        if current is None or current.manifest["fingerprint"] != wanted:
+            with locked(directory):
+                if not rebuild:  # another process may have brought it up to date while this one waited
+                    with contextlib.suppress(_Unusable):
+                        current = cls._load(directory)
+                if current is not None and current.manifest["fingerprint"] == wanted:
+                    report.rebuilt_because = None
+                else:
+                    current = cls._update(folder, directory, settings, wanted, current, report, progress_bar)
+        report.articles, report.passages = len(current.articles), current.store.count()
+        report.skipped = [Skipped(**skip) for skip in current.manifest.get("skipped", [])]
+        report.seconds = time.perf_counter() - started
+        return current, report
+
+    @classmethod
+    def _load(cls, directory: Path) -> Index:
+        """Read the current generation.
+
+        :raises _Unusable: for a missing, damaged or outdated index.
+        """
+        manifest_path = directory / MANIFEST
+        if not manifest_path.exists():
+            raise _Unusable("no index yet")
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict):
+                raise _Unusable("its manifest.json is not an index manifest")
+            if manifest.get("format") != FORMAT_VERSION:
+                raise _Unusable(
+                    f"it was written in format {manifest.get('format')}, this version reads {FORMAT_VERSION}"
+                )
+            if not manifest.keys() >= _MANIFEST_KEYS:
+                raise _Unusable(f"its manifest.json lacks {', '.join(sorted(_MANIFEST_KEYS - manifest.keys()))}")
+            generation = directory / manifest["generation"]
+            store = store_class(manifest["settings"].get("store", "faiss")).load(generation)
+            bm25 = BM25.load(generation / "bm25")
+        except _Unusable:
+            raise
+        except StoreError as error:
+            raise _Unusable(str(error)) from error
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as error:
+            raise _Unusable(f"it is damaged: {type(error).__name__}: {error}") from error
+        if store.count() != len(bm25.ids):
+            raise _Unusable("its files disagree on the number of passages")
+        return cls(directory, store, bm25, manifest)
+
+    @classmethod
+    def _update(
+        cls,
+        folder: Path,
+        directory: Path,
+        settings: IndexSettings,
+        fingerprint: str,
+        current: Index | None,
+        report: IndexReport,
+        progress_bar: bool,
+    ) -> Index:
+        reusable = current is not None and current.manifest["settings"] == asdict(settings)
+        if current is not None and not reusable:
+            report.rebuilt_because = "the index settings changed"
+        directory.mkdir(parents=True, exist_ok=True)
+        generation = f"g{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        staging = directory / f".{generation}.tmp"
+        staging.mkdir()
+        try:
+            store = store_class(settings.store).derive(staging, current.store if current and reusable else None)
+            old = current.articles if current is not None and reusable else {}
+            builder = Builder(store, settings, old, report, progress_bar)
+            paths = indexed_first(
+                list(article_files(folder, exclude=directory)), folder, [a["source"] for a in old.values()]
+            )
+            articles, skipped = builder.add(folder, paths)
+            if not articles:
+                kinds = ", ".join(SUFFIXES)
+                raise IndexingError(f"No readable articles in '{folder}' (looked for {kinds} files).")
+            gone = [i for i in old if i not in articles]
+            report.removed = len(gone)
+            store.delete([f"{i}-{n}" for i in gone for n in range(1, old[i]["passages"] + 1)])
+            manifest = {
+                "format": FORMAT_VERSION,
+                "fingerprint": fingerprint,
+                "settings": asdict(settings),
+                "articles_folder": str(folder),
+                "skipped": [asdict(skip) for skip in skipped],
+                "articles": articles,
+            }
+            store.commit()
+            index = cls(directory, store, BM25.build(store.documents()), manifest)
+            index._save(staging, generation)
+        except BaseException:
+            discard(staging)
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return index
+
+    def _save(self, staging: Path, generation: str) -> None:
+        """Finish the staged generation, then switch the manifest to it; only then delete older generations."""
+        self.bm25.save(staging / "bm25")
+        fsync_tree(staging)
+        staging.rename(self.directory / generation)
+        self.manifest["generation"] = generation
+        write_atomically(self.directory / MANIFEST, json.dumps(self.manifest, indent=1, ensure_ascii=False))
+        for entry in self.directory.iterdir():
+            if entry.is_dir() and entry.name != generation and (entry.name.startswith("g") or entry.suffix == ".tmp"):
+                discard(entry)
+                shutil.rmtree(entry, ignore_errors=True)
+        self.store = type(self.store).load(self.directory / generation)
+
+
+class _Unusable(Exception):
+    """Why the index on disk cannot be used as it is."""

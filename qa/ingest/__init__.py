@@ -1,0 +1,1 @@
+"""Ingest: from files in a folder to `Article`s: finding, decoding, formats, records, cleaning, de-duplication."""

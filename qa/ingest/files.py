@@ -1,0 +1,79 @@
+"""Finding the article files in a folder, and reading their bytes within the size limit.
+
+Hidden files and folders are ignored, and so is anything whose real path lies outside the folder (a symbolic link
+pointing elsewhere) or inside an excluded folder (an index kept in the articles folder).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from qa.config import MAX_FILE_BYTES
+from qa.errors import ArticleError
+from qa.ingest.decode import decode_bytes
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".csv", ".html", ".htm", ".pdf")
+
+
+def articles_root(folder: str | Path) -> Path:
+    """`folder` as an absolute path.
+
+    :raises ArticleError: if it is not a directory.
+    """
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        raise ArticleError(f"Articles folder '{folder}' does not exist or is not a directory.")
+    return root.resolve()
+
+
+def article_files(root: Path, exclude: Path | None = None) -> Iterator[Path]:
+    """The candidate article files under `root` (resolved), sorted; see the module docstring for what is left out."""
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts) or path.suffix.lower() not in SUFFIXES:
+            continue
+        if exclude is not None and path.is_relative_to(exclude):
+            continue
+        if not path.resolve().is_relative_to(root):
+            logger.warning("Skipping %s: it points outside the articles folder.", relative.as_posix())
+            continue
+        if path.is_file():
+            yield path
+
+
+def read_bytes(path: Path, partial: bool) -> tuple[bytes, str | None]:
+    """The file's bytes, and what was left out of them, if anything.
+
+    A file over `MAX_FILE_BYTES` is most likely a dump of many articles (a `.jsonl` or `.csv` export, a long
+    page), and a user would rather have the articles in its first part than none: with `partial`, the first
+    `MAX_FILE_BYTES` bytes are read (and the text is cut after its last complete line), and the second value says
+    what was left out. A PDF or a JSON document cannot be read in part, so without `partial` such a file is skipped.
+
+    :raises ArticleError: for an unreadable file, or one too large to read whole without `partial`.
+    """
+    limit = f"the limit is {MAX_FILE_BYTES / 1e6:.0f} MB per file"
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES and not partial:
+            raise ArticleError(f"it is {size / 1e6:.0f} MB; {limit}, and a {path.suffix} file cannot be read in part")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ArticleError(f"cannot be read ({error.strerror or error})") from error
+    if len(data) <= MAX_FILE_BYTES:
+        return data, None
+    logger.warning("%s is %.0f MB; only its first %.0f MB are read.", path.name, size / 1e6, MAX_FILE_BYTES / 1e6)
+    left_out = f"everything after its first {MAX_FILE_BYTES / 1e6:.0f} MB (it is {size / 1e6:.0f} MB; {limit})"
+    return data[:MAX_FILE_BYTES], left_out
+
+
+def decode(path: Path) -> str:
+    """The whole file's text, line endings and all, so that offsets into it are offsets into the file's characters.
+
+    :raises ArticleError: for an unreadable, empty, binary or oversized file.
+    """
+    return decode_bytes(read_bytes(path, partial=False)[0], path.name)

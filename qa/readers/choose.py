@@ -1,0 +1,43 @@
+"""Choosing a reader by name.
+
+Readers turn retrieved passages into answer spans; all share `run(query, documents) -> {"answers": [...]}`.
+
+By name: `rules` (the rule-based reader), `learned` (the project's trained span model, the best on held-out SQuAD
+articles), `hybrid` (the two combined: the default, the best on news and as good as the rules on the seed
+questions; see the README's comparison).
+Anything else is a model directory or a hub id: one saved by `qa train-reader`, or a transformers QA model.
+The reader modules are imported when a reader is made, so that importing one part of the package stays light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qa.config import DEFAULT_READER
+
+# The readers that have a name; anything else is a model directory or a hub id.
+READER_NAMES = ("hybrid", "learned", "rules")
+
+
+def make_reader(reader: str | None = None, top_k: int = 5) -> Any:
+    """The reader called `reader` (one of `READER_NAMES`, default `DEFAULT_READER`), or one over the model at that path.
+
+    :raises qa.errors.LearnedModelError: if the learned model's directory is incomplete.
+    :raises qa.errors.ReaderModelError: if `reader` is neither a name nor a loadable model.
+    """
+    from qa.readers.hybrid import HybridReader
+    from qa.readers.learned.reader import LearnedReader, is_learned_model
+    from qa.readers.rules.reader import RuleReader
+
+    reader = reader or DEFAULT_READER
+    if reader == "rules":
+        return RuleReader(top_k=top_k)
+    if reader == "learned":
+        return LearnedReader(top_k=top_k)
+    if reader == "hybrid":
+        return HybridReader(top_k=top_k)
+    if is_learned_model(reader):
+        return LearnedReader(reader, top_k=top_k)
+    from qa.readers.transformers import transformers_reader
+
+    return transformers_reader(reader, top_k=top_k)

@@ -1,0 +1,1 @@
+"""The rule-based reader: answer spans found by linguistic rules over spaCy parses."""

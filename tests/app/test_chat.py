@@ -1,0 +1,177 @@
+"""End to end: the real app (`python app.py`) on a free port, driven by a real headless Chromium.
+
+One app serves the whole module, as it would serve several people: the tests share it in order, like a user's
+session (ask, follow up, add articles, ask about them).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser import ANSWER_SECONDS, ask, chromium, open_chat, running_app, settled_reply
+from tests.conftest import SEEDS
+
+pytestmark = pytest.mark.browser
+
+SUNG_KIM_WORDS = "We harbour no hostile intent toward the DPRK"
+NEW_ARTICLE = """Harbour town votes to keep its lighthouse lit
+
+The council of Port Ellery voted on Tuesday to keep the old lighthouse working for another ten years.
+
+"The lighthouse is the heart of this town, and we will not let it go dark," said Mayor Agnes Whitcombe after the vote.
+
+The repairs will cost £1.2m, paid from the harbour fund.
+"""
+HOSTILE_ARTICLE = """Web page scandal hits Tarnby museum
+
+The Tarnby museum director, Olaf Brenning, apologised on Friday for a defaced web page.
+
+"Someone wrote <img src=x onerror="window.pwned=1"> and <script>window.pwned=1</script> there," said Olaf Brenning.
+"""
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("app")
+
+
+@pytest.fixture(scope="module")
+def app_url(workdir: Path) -> Iterator[str]:
+    """The real app over a copy of the seed articles."""
+    shutil.copytree(SEEDS, workdir / "articles")
+    with running_app(workdir / "articles", workdir / "index", workdir / "app.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    page = open_chat(browser, app_url)
+    yield page
+    page.close()
+
+
+def test_asks_and_shows_the_quoted_words_with_the_cited_span_marked(page: Page, workdir: Path) -> None:
+    reply = ask(page, "What did Sung Kim say?")
+    text = reply.inner_text()
+    assert SUNG_KIM_WORDS in text
+    assert "[1]" in text and "seed-north-korea.txt" in text and "North Korea fires ballistic missile" in text
+    marked = reply.locator("blockquote mark").first.inner_text()
+    assert SUNG_KIM_WORDS in marked
+    assert re.search(r"characters \d+-\d+", text)
+    page.screenshot(path=str(workdir / "answer.png"), full_page=True)
+    assert (workdir / "answer.png").stat().st_size > 10_000
+
+
+def test_a_follow_up_question_uses_the_conversation(page: Page) -> None:
+    text = ask(page, "What did he tell reporters?").inner_text()
+    assert "What did Sung Kim tell reporters?" in text
+    assert SUNG_KIM_WORDS in text
+
+
+def test_the_full_paragraph_opens_under_a_source(page: Page) -> None:
+    reply = page.locator(".message.bot").last
+    paragraph = reply.locator("details").first
+    assert not paragraph.locator("blockquote").is_visible()
+    paragraph.locator("summary").click()
+    assert SUNG_KIM_WORDS in paragraph.locator("blockquote mark").inner_text()
+
+
+def test_a_question_the_articles_do_not_answer_is_declined(page: Page) -> None:
+    text = ask(page, "Who won the 1998 World Cup final?").inner_text()
+    assert "The articles do not answer this." in text
+    assert "closest passages" in text
+
+
+def test_an_uploaded_article_can_be_asked_about_at_once(page: Page, workdir: Path) -> None:
+    upload = workdir / "lighthouse.txt"
+    upload.write_text(NEW_ARTICLE, encoding="utf-8")
+    page.locator("#qa-upload input[type=file]").set_input_files(str(upload))
+    page.locator("#qa-add-files").click()
+    page.wait_for_function(
+        "document.querySelector('#qa-added').innerText.includes('Added')", timeout=ANSWER_SECONDS * 1000
+    )
+    assert "uploads/lighthouse.txt" in page.locator("#qa-added").inner_text()
+    assert "Harbour town votes" in page.locator("#qa-articles").inner_text()
+    assert (workdir / "articles" / "uploads" / "lighthouse.txt").read_text(encoding="utf-8") == NEW_ARTICLE
+
+    text = ask(page, "What did Agnes Whitcombe say?").inner_text()
+    assert "we will not let it go dark" in text
+    assert "uploads/lighthouse.txt" in text
+    page.screenshot(path=str(workdir / "uploaded.png"), full_page=True)
+
+
+def test_a_bad_upload_is_refused_and_the_articles_stay_as_they_were(page: Page, workdir: Path) -> None:
+    listed = page.locator("#qa-articles").inner_text()
+    binary = workdir / "photo.txt"
+    binary.write_bytes(bytes(range(256)) * 64)
+    page.locator("#qa-upload input[type=file]").set_input_files(str(binary))
+    page.locator("#qa-add-files").click()
+    page.wait_for_function(
+        "document.querySelector('#qa-added').innerText.includes('Not added')", timeout=ANSWER_SECONDS * 1000
+    )
+    assert "photo.txt" in page.locator("#qa-added").inner_text()
+    assert page.locator("#qa-articles").inner_text() == listed
+    assert not (workdir / "articles" / "uploads" / "photo.txt").exists()
+
+
+def test_pasted_html_is_shown_as_text_never_run(page: Page) -> None:
+    page.locator("button[role=tab]", has_text="Paste an article").click()
+    title, body = HOSTILE_ARTICLE.split("\n", 1)
+    page.locator("#qa-paste-title textarea, #qa-paste-title input").first.fill(title)
+    page.locator("#qa-paste-text textarea").fill(body)
+    page.locator("#qa-add-text").click()
+    page.wait_for_function(
+        "document.querySelector('#qa-added').innerText.includes('Tarnby')", timeout=ANSWER_SECONDS * 1000
+    )
+    reply = ask(page, "What did Olaf Brenning say?")
+    assert "<script>window.pwned=1</script>" in reply.inner_text()
+    assert reply.locator("img, script").count() == 0
+    assert page.evaluate("window.pwned === undefined")
+
+
+def test_an_example_question_answers_when_clicked(page: Page) -> None:
+    examples = page.locator("#qa-examples button")
+    assert examples.count() >= 2
+    question = examples.first.inner_text()
+    before = page.locator(".message.bot").count()
+    examples.first.click()
+    assert "The articles do not answer this." not in settled_reply(page, before).inner_text()
+    assert question in page.locator(".message.user").last.inner_text()
+
+
+def test_tabs_asking_at_once_get_their_own_answers(browser: Browser, app_url: str) -> None:
+    questions = {"What did Sung Kim say?": SUNG_KIM_WORDS, "What did Agnes Whitcombe say?": "go dark"}
+    pages = {question: open_chat(browser, app_url) for question in questions}
+    for question, tab in pages.items():
+        tab.locator("#qa-question textarea").fill(question)
+    for tab in pages.values():
+        tab.locator("#qa-question textarea").press("Enter")
+    for question, tab in pages.items():
+        text = settled_reply(tab, 0).inner_text()
+        assert questions[question] in text
+        assert all(other not in text for other in questions.values() if other != questions[question])
+        tab.close()
+
+
+def test_host_port_and_articles_come_from_flags_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app
+
+    defaults = app.parse_args([])
+    assert (defaults.host, defaults.port, defaults.articles) == ("127.0.0.1", 7860, None)
+    monkeypatch.setenv("QA_HOST", "0.0.0.0")
+    monkeypatch.setenv("QA_PORT", "9000")
+    assert (app.parse_args([]).host, app.parse_args([]).port) == ("0.0.0.0", 9000)
+    flags = app.parse_args(["--host", "localhost", "--port", "8080", "--articles", "news"])
+    assert (flags.host, flags.port, flags.articles) == ("localhost", 8080, Path("news"))

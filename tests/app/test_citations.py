@@ -1,0 +1,99 @@
+"""The chat's answer HTML: the cited span marked exactly, sources a reader can check, article text escaped."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from qa import Bot
+from qa.app.citations import answer_html, articles_html, plain_answer
+from qa.ask.result import Answer, Result
+from tests.conftest import SEEDS
+
+
+def _marks(html: str) -> list[str]:
+    return [unescape(mark) for mark in re.findall(r"<mark>(.*?)</mark>", html, flags=re.DOTALL)]
+
+
+@pytest.mark.slow
+def test_each_answer_is_cited_and_its_exact_characters_are_marked(seed_bot: Bot) -> None:
+    result = seed_bot.ask("What did Sung Kim say?")
+    html = answer_html(result, seed_bot.passage, folder=SEEDS)
+
+    for number, answer in enumerate(result.answers, start=1):
+        assert f"<sup>[{number}]</sup>" in html
+        assert f"characters {answer.start}-{answer.end}" in html
+    # one mark in the passage and one in the full paragraph, per answer, each exactly the answer's words
+    expected = [" ".join(answer.text.split()) for answer in result.answers for _ in range(2)]
+    assert _marks(html) == expected
+    assert "seed-north-korea.txt" in html and str(SEEDS) not in html
+
+
+def test_the_full_paragraph_is_the_articles_own_paragraph_around_the_answer(seed_bot: Bot) -> None:
+    result = seed_bot.ask("What did Sung Kim say?")
+    html = answer_html(result, seed_bot.passage)
+    article = (SEEDS / "seed-north-korea.txt").read_text(encoding="utf-8")
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", article)]
+
+    shown = re.findall(r"<details><summary>Full paragraph</summary><blockquote>(.*?)</blockquote>", html)
+    assert shown
+    for paragraph in shown:
+        assert unescape(re.sub(r"</?mark>", "", paragraph)) in paragraphs
+
+
+def test_a_declined_question_says_so_and_shows_the_closest_passages(seed_bot: Bot) -> None:
+    result = seed_bot.ask("Who won the 1998 World Cup final?")
+    html = answer_html(result)
+
+    assert result.no_answer
+    assert "The articles do not answer this." in html
+    assert html.count("<li>") == min(3, len(result.passages)) > 0
+    assert plain_answer(result) == ""
+
+
+def test_scores_are_shown_only_when_asked_for(seed_bot: Bot) -> None:
+    result = seed_bot.ask("Who is Sung Kim?")
+
+    assert "qa-score" not in answer_html(result)
+    assert f"score {result.answers[0].score:.3f}" in answer_html(result, show_scores=True)
+
+
+def test_article_text_is_escaped_so_markup_in_an_article_never_runs() -> None:
+    context = 'He wrote "<script>alert(1)</script>" on the <b>page</b>.'
+    start = context.index("<script>")
+    answer = Answer(
+        text="<script>alert(1)</script>",
+        score=1.0,
+        title="<img src=x onerror=alert(1)>",
+        source="a&b.txt",
+        start=start,
+        end=start + 25,
+        context=context,
+        context_start=0,
+        passage=1,
+    )
+    html = answer_html(Result("What did he write?", "What did he write?", [answer], no_answer=False))
+
+    assert "<script>" not in html and "<img" not in html and "<b>page</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "a&amp;b.txt" in html
+    assert _marks(html)[0] == "<script>alert(1)</script>"
+
+
+def test_the_articles_table_escapes_titles() -> None:
+    html = articles_html([("Budget <b>passes</b>", "budget.txt", 3)])
+
+    assert "Budget &lt;b&gt;passes&lt;/b&gt;" in html and "<td>3</td>" in html
+
+
+def test_a_long_passage_is_cut_around_the_answer_and_the_cut_is_shown() -> None:
+    before, words, after = "word " * 100, "the answer itself", " more" * 100
+    context = before + words + after
+    answer = Answer(words, 1.0, "T", "t.txt", len(before), len(before) + len(words), context, 0, passage=1)
+    html = answer_html(Result("Q?", "Q?", [answer], no_answer=False))
+    passage = re.search(r"<blockquote>(.*?)</blockquote>", html)
+
+    assert passage is not None and passage.group(1).startswith("…") and passage.group(1).endswith("…")
+    assert len(passage.group(1)) < 2 * 160 + len(words) + 30
+    assert _marks(html)[0] == words

@@ -1,0 +1,129 @@
+"""The bot behind the chat: loaded once in the background, shared by sessions, updated as articles are added."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from haystack_integrations.components.readers.transformers import TransformersExtractiveReader
+
+from qa.app.service import ChatService
+from qa.errors import ArticleError, ReaderModelError
+
+SUNG_KIM = "We harbour no hostile intent"
+
+
+@pytest.fixture
+def service(articles_dir: Path, tmp_path: Path) -> ChatService:
+    service = ChatService(articles_dir, tmp_path / "index")
+    service.start()
+    return service
+
+
+def _generation(service: ChatService) -> str:
+    manifest = json.loads((service.bot().index.directory / "manifest.json").read_text(encoding="utf-8"))
+    return str(manifest["generation"])
+
+
+@pytest.mark.slow
+def test_it_loads_in_the_background_and_then_answers(service: ChatService) -> None:
+    result = service.ask("What did Sung Kim say?")  # waits for the load
+
+    assert service.ready and SUNG_KIM in result.answers[0].text
+    assert service.status() == "Ready: 1 articles, 6 passages indexed."
+    assert service.articles() == [("North Korea fires ballistic missile off coast of Japan", "seed-north-korea.txt", 6)]
+    assert "What did Sung Kim say?" in service.examples
+
+
+@pytest.mark.slow
+def test_a_follow_up_is_resolved_against_the_sessions_turns(service: ChatService) -> None:
+    from qa.ask.followup import Turn
+
+    result = service.ask("What did he tell reporters?", [Turn("Who is Sung Kim?", "Biden's special envoy")])
+
+    assert result.asked == "What did Sung Kim tell reporters?" and SUNG_KIM in result.answers[0].text
+
+
+@pytest.mark.slow
+def test_an_added_article_is_answered_from_the_next_question(service: ChatService) -> None:
+    update = service.add_text(
+        "Harbour town keeps its lighthouse",
+        'The council of Port Ellery voted on Tuesday to keep the lighthouse.\n\n"The lighthouse is the heart of '
+        'this town," said council leader Bridget Mallory.',
+    )
+
+    assert update.added.saved == ["uploads/Harbour-town-keeps-its-lighthouse.txt"]
+    assert update.report is not None and update.report.added == 1 and update.report.unchanged == 1
+    assert "heart of this town" in service.ask("What did Bridget Mallory say?").answers[0].text
+    assert len(service.articles()) == 2
+
+
+@pytest.mark.slow
+def test_a_refused_upload_leaves_the_folder_and_the_index_as_they_were(service: ChatService, tmp_path: Path) -> None:
+    generation, files = _generation(service), sorted(service.folder.rglob("*"))
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(bytes(range(256)) * 16)
+
+    update = service.add_files([(binary, "scan.txt")])
+
+    assert update.added.saved == [] and "binary" in update.added.refused[0].reason and update.report is None
+    assert _generation(service) == generation and sorted(service.folder.rglob("*")) == files
+
+
+@pytest.mark.slow
+def test_an_empty_pasted_article_is_refused(service: ChatService) -> None:
+    with pytest.raises(ArticleError, match="empty"):
+        service.add_text("A title", "   ")
+
+
+@pytest.mark.slow
+def test_questions_asked_while_articles_are_added_get_their_own_answers(service: ChatService) -> None:
+    service.bot()
+    questions = ["What did Sung Kim say?", "Where did the intelligence chiefs reportedly meet?"] * 4
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        adding = pool.submit(service.add_text, "Rail strike ends", "Drivers went back on Monday, the union said.")
+        results = list(pool.map(service.ask, questions))
+        adding.result()
+
+    for question, result in zip(questions, results, strict=True):
+        assert (SUNG_KIM if "Sung Kim" in question else "Seoul") in result.answers[0].text
+    assert len(service.articles()) == 2
+
+
+@pytest.mark.slow
+def test_a_named_transformers_reader_gets_its_own_bot_over_the_same_index(
+    service: ChatService, tiny_qa_model: Path
+) -> None:
+    bot = service.bot(str(tiny_qa_model))
+
+    assert isinstance(bot.pipeline.get_component("reader"), TransformersExtractiveReader)
+    assert bot.index.directory == service.bot().index.directory and service.bot(str(tiny_qa_model)) is bot
+    with pytest.raises(ReaderModelError):
+        service.bot(str(tiny_qa_model / "missing"))
+
+
+def test_a_failed_start_is_reported_on_the_page_and_to_every_question(tmp_path: Path) -> None:
+    service = ChatService(tmp_path / "no-such-folder", tmp_path / "index")
+    service.start()
+
+    with pytest.raises(ArticleError, match="no-such-folder"):
+        service.ask("Anything?")
+    assert service.status().startswith("The bot could not start:") and "no-such-folder" in service.status()
+
+
+@pytest.mark.slow
+def test_an_uploaded_copy_of_an_indexed_article_is_saved_but_said_not_indexed(
+    service: ChatService, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes((service.folder / "seed-north-korea.txt").read_bytes())
+
+    update = service.add_files([(copy, "copy.txt")])
+
+    assert update.report is not None and update.report.added == 0
+    assert update.messages()[0] == (
+        "Saved **uploads/copy.txt** but not indexed: it has the same text as seed-north-korea.txt."
+    )
+    assert [row[1] for row in service.articles()] == ["seed-north-korea.txt"]

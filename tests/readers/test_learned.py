@@ -1,0 +1,142 @@
+"""The shipped learned reader: real SQuAD questions from the held-out articles, read offline."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from haystack import Document
+
+from qa import Bot
+from qa.errors import LearnedModelError
+from qa.evaluation.metrics import f1_score
+from qa.evaluation.squad import held_out, load_examples, trainable
+from qa.ingest.files import decode
+from qa.readers.choose import make_reader
+from qa.readers.hybrid import HybridReader
+from qa.readers.learned.reader import LearnedReader
+from qa.readers.rules.reader import RuleReader
+from tests.conftest import SEEDS
+from tests.squad_files import SQUAD_DEV
+
+NORMANDY = "In what country is Normandy located?"
+
+
+@pytest.fixture(scope="module")
+def reader() -> LearnedReader:
+    reader = LearnedReader()
+    reader.warm_up()
+    return reader
+
+
+@pytest.fixture(scope="module")
+def normans() -> list:
+    return [example for example in held_out(load_examples(SQUAD_DEV)) if example.title == "Normans"]
+
+
+def _top(reader: LearnedReader, question: str, documents: list[Document]) -> object:
+    return max(reader.run(query=question, documents=documents)["answers"], key=lambda answer: answer.score)
+
+
+def test_answers_a_held_out_squad_question_with_its_offsets(reader: LearnedReader, normans: list) -> None:
+    example = next(example for example in normans if example.question == NORMANDY)
+    answers = reader.run(query=NORMANDY, documents=[Document(content=example.context)])["answers"]
+
+    top = answers[0]
+    assert top.data == "France" and top.data in example.answers
+    assert top.document_offset is not None
+    assert example.context[top.document_offset.start : top.document_offset.end] == "France"
+    assert 0.5 <= top.score <= 1.0
+    assert all(answer.data for answer in answers)  # answered: no "no answer" entry competes with the spans
+
+
+@pytest.mark.slow
+def test_reads_held_out_articles_well(reader: LearnedReader, normans: list) -> None:
+    sample = normans[:60]
+    scores = []
+    for example in sample:
+        top = _top(reader, example.question, [Document(content=example.context)])
+        scores.append(f1_score(top.data or "", example.answers))  # type: ignore[attr-defined]
+    assert sum(scores) / len(scores) >= 0.6
+
+
+def test_an_answer_beyond_the_first_window_is_found(reader: LearnedReader, normans: list) -> None:
+    example = next(example for example in normans if example.question == NORMANDY)
+    others = [e.context for e in trainable(load_examples(SQUAD_DEV)) if e.title == "Super_Bowl_50"]
+    filler = " ".join(dict.fromkeys(others[:12]))  # well over the model's 256-token window
+    content = filler + " " + example.context
+    top = _top(reader, NORMANDY, [Document(content=content)])
+
+    assert top.data == "France"  # type: ignore[attr-defined]
+    start = top.document_offset.start  # type: ignore[attr-defined]
+    assert start > len(filler) and content[start : start + 6] == "France"
+
+
+@pytest.mark.slow
+def test_mostly_declines_when_the_passages_do_not_hold_the_answer(reader: LearnedReader, normans: list) -> None:
+    """Calibrated on other articles, it declined 77% of questions read with another article's closest paragraph."""
+    passages = [Document(content=paragraph) for paragraph in _seed_paragraphs()[:5]]
+    outcomes = [reader.run(query=e.question, documents=passages)["answers"] for e in normans[:40]]
+
+    declined = [answers for answers in outcomes if answers[0].data is None]
+    assert len(declined) >= 30
+    assert all(len(answers) == 1 and answers[0].score > 0.5 for answers in declined)
+
+
+def _seed_paragraphs() -> list[str]:
+    return [p for p in decode(SEEDS / "seed-north-korea.txt").split("\n\n") if len(p.split()) > 20]
+
+
+@pytest.mark.slow
+def test_threads_share_one_model(reader: LearnedReader, normans: list) -> None:
+    examples = normans[:8]
+    alone = [_top(reader, e.question, [Document(content=e.context)]).data for e in examples]  # type: ignore[attr-defined]
+    together: dict[int, object] = {}
+
+    def ask(number: int) -> None:
+        e = examples[number]
+        together[number] = _top(reader, e.question, [Document(content=e.context)]).data  # type: ignore[attr-defined]
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(len(examples))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [together[n] for n in range(len(examples))] == alone
+
+
+def test_readers_by_name(tmp_path: Path) -> None:
+    assert isinstance(make_reader("rules"), RuleReader)
+    assert isinstance(make_reader("learned"), LearnedReader)
+    assert isinstance(make_reader(), HybridReader)
+    with pytest.raises(LearnedModelError, match="no learned reader"):
+        LearnedReader(tmp_path).warm_up()
+
+
+@pytest.mark.slow
+def test_bot_with_the_learned_reader_cites_the_article(tmp_path: Path) -> None:
+    bot = Bot(SEEDS, tmp_path / "index", reader="learned", progress_bar=False)
+    result = bot.ask("Where did the intelligence chiefs reportedly meet?")
+    original = decode(SEEDS / "seed-north-korea.txt")
+
+    assert result.answers and "Seoul" in result.answers[0].text
+    for answer in result.answers:
+        assert original[answer.start : answer.end] == answer.text
+    assert bot.ask("Which team won Super Bowl 50?").no_answer
+
+
+def test_hybrid_reads_quotes_by_rules_and_open_questions_by_the_model(seed_bot: Bot, normans: list) -> None:
+    assert isinstance(seed_bot.pipeline.get_component("reader"), HybridReader)  # the default
+    quoted = seed_bot.ask("What did Sung Kim say?").answers[0]
+    assert "reach out to Pyongyang" in quoted.text  # the rules' quotation, whole
+    assert seed_bot.ask("Who won the 2018 FIFA World Cup?").no_answer
+
+    # The rules find no country in the paragraph: by default that is a decline; the model may read it instead.
+    example = next(example for example in normans if example.question == NORMANDY)
+    passage = [Document(content=example.context)]
+    hybrid = HybridReader()
+    hybrid.warm_up()
+    assert [answer.data for answer in hybrid.run(query=NORMANDY, documents=passage)["answers"]] == [None]
+    hybrid.learned_when_declined = True
+    assert hybrid.run(query=NORMANDY, documents=passage)["answers"][0].data == "France"
