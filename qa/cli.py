@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -12,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from qa import config
-from qa.config import DEFAULT_TOP_K, ENV
+from qa.config import DEFAULT_TOP_K, ENV, MAX_TOP_K
 from qa.errors import USER_ERRORS
 
 # A folder with thousands of copies would bury the summary under them.
 MAX_DUPLICATES_SHOWN = 20
+# Control characters an article may hold (escape sequences that clear the screen, retitle the window, recolour
+# the text): never printed. Line breaks and tabs are kept.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 if TYPE_CHECKING:
     from qa.ask.bot import Bot
@@ -46,6 +50,10 @@ _index_option = click.option(
     help="Where the index is kept. Env: QA_INDEX_DIR.",
 )
 
+_top_k_option = click.option(
+    "--top-k", type=click.IntRange(1, MAX_TOP_K), default=DEFAULT_TOP_K, show_default=True, help="Passages read."
+)
+
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Show what happens inside (log messages).")
@@ -60,7 +68,7 @@ def cli(verbose: bool) -> None:
 @click.argument("question")
 @_articles_option
 @_index_option
-@click.option("--top-k", type=click.IntRange(min=1), default=DEFAULT_TOP_K, show_default=True, help="Passages read.")
+@_top_k_option
 @click.option("--reader", "--reader-model", "reader", default=None, help=READER_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def ask(question: str, articles: Path | None, index_dir: Path, top_k: int, reader: str | None, as_json: bool) -> None:
@@ -118,7 +126,7 @@ def index(articles: Path | None, index_dir: Path, rebuild: bool) -> None:
     help="Folder of articles to answer from. Default for a SQuAD file: its own paragraphs; else as for `qa ask`.",
 )
 @_index_option
-@click.option("--top-k", type=click.IntRange(min=1), default=DEFAULT_TOP_K, show_default=True, help="Passages read.")
+@_top_k_option
 @click.option("--reader", "--reader-model", "reader", default=None, help=READER_HELP)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Evaluate only the first N questions.")
 @click.option("--held-out", is_flag=True, help="SQuAD: ask only the nine articles that reader training leaves out.")
@@ -184,10 +192,11 @@ def eval_command(
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
-    default=Path("qa/readers/learned/model"),
+    default=config.DEFAULT_TRAINING_OUTPUT,
     show_default=True,
     help="Where the trained model, its settings and its model card are written.",
 )
+@click.option("--force", is_flag=True, help="Replace the model shipped in the package (qa/readers/learned/model).")
 @click.option(
     "--work-dir",
     type=click.Path(path_type=Path),
@@ -214,16 +223,21 @@ def train_reader_command(
     limit: int | None,
     max_steps: int | None,
     eval_limit: int | None,
+    force: bool,
 ) -> None:
     """Fine-tune the learned reader (a span head on all-MiniLM-L6-v2) on SQuAD, resumably.
 
     Example:
 
-        qa train-reader --data ../shared/eval/squad-v1.1-dev.json --output qa/models/reader
+        qa train-reader --data ../shared/eval/squad-v1.1-dev.json --output my-reader
     """
+    if output.expanduser().resolve() == config.SHIPPED_READER and not force:
+        raise click.ClickException(
+            f"{output} is the model shipped in the package; add --force to replace it, or choose another --output."
+        )
     from qa.training.train import TrainingConfig, train_reader
 
-    config = TrainingConfig(
+    training = TrainingConfig(
         data=str(data),
         output=str(output),
         work_dir=str(work_dir),
@@ -233,7 +247,7 @@ def train_reader_command(
         max_steps=max_steps,
         eval_limit=eval_limit,
     )
-    result = train_reader(config)
+    result = train_reader(training)
     final = result.epochs[-1]
     click.echo(
         f"Saved to {result.output}: held-out EM {final.heldout_exact_match:.1f}, F1 {final.heldout_f1:.1f}; "
@@ -265,12 +279,13 @@ def render(result: Result) -> str:
         if result.passages:
             lines += ["", "Closest passages:"]
             lines += [
-                _source_line(n, p.title, p.source, p.start, p.end, p.text) for n, p in enumerate(result.passages, 1)
+                _source_line(n, p.title, p.source, p.start, p.end, printable(p.text))
+                for n, p in enumerate(result.passages, 1)
             ]
         return "\n".join(lines)
-    lines = [f"{answer.text} [{number}]" for number, answer in enumerate(result.answers, start=1)]
+    lines = [f"{printable(answer.text)} [{number}]" for number, answer in enumerate(result.answers, start=1)]
     if result.asked != result.question:
-        lines.insert(0, f"(understood as: {result.asked})")
+        lines.insert(0, f"(understood as: {printable(result.asked)})")
     lines += ["", "Sources:"]
     lines += [_cited(number, answer) for number, answer in enumerate(result.answers, start=1)]
     return "\n".join(lines)
@@ -280,7 +295,8 @@ def _cited(number: int, answer: Answer) -> str:
     offset = answer.start - answer.context_start
     length = answer.end - answer.start
     context = answer.context
-    marked = f"{context[:offset]}{click.style(answer.text, bold=True, underline=True)}{context[offset + length :]}"
+    marked = printable(context[:offset]) + click.style(printable(answer.text), bold=True, underline=True)
+    marked += printable(context[offset + length :])
     return _source_line(number, answer.title, answer.source, answer.start, answer.end, marked, answer.score)
 
 
@@ -289,7 +305,18 @@ def _source_line(
 ) -> str:
     scored = f", score {score:.2f}" if score is not None else ""
     passage = " ".join(text.split())
-    return f"[{number}] {title}\n    {source}, characters {start}-{end}{scored}\n    {passage}\n"
+    return f"[{number}] {printable(title)}\n    {printable(source)}, characters {start}-{end}{scored}\n    {passage}\n"
+
+
+def printable(text: str) -> str:
+    """`text` without control characters, so that an article cannot drive the terminal it is printed on.
+
+    Example::
+
+        >>> printable("Kim\x1b[2Jsaid\x07 no")
+        'Kim[2Jsaid no'
+    """
+    return _CONTROL.sub("", text)
 
 
 def main(argv: Any = None) -> None:

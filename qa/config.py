@@ -21,6 +21,9 @@ from pathlib import Path
 _ROOT = Path(__file__).resolve().parent.parent
 SEEDS = _ROOT / "seeds"
 DEFAULT_INDEX_DIR = _ROOT / "index"
+# The learned reader shipped in the package; `qa train-reader` writes elsewhere unless told to replace it.
+SHIPPED_READER = Path(__file__).resolve().parent / "readers" / "learned" / "model"
+DEFAULT_TRAINING_OUTPUT = Path("trained-reader")
 DEFAULT_TOP_K = 5
 # The reader used unless one is named: see `qa.readers.choose`.
 DEFAULT_READER = "hybrid"
@@ -31,6 +34,8 @@ DEFAULT_PORT = 7860
 # Larger files are read up to this many bytes (see `qa.ingest.files.read_bytes`); also the chat's upload limit.
 MAX_FILE_BYTES = 25_000_000
 MAX_QUESTION_CHARS = 1000
+# Passages read per question at most: beyond this a question takes seconds and answers no better.
+MAX_TOP_K = 100
 
 
 class ENV:

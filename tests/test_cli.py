@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa.cli import cli
+from qa.config import SHIPPED_READER
 from qa.ingest.files import decode
 from tests.conftest import SEEDS
 
@@ -120,6 +121,8 @@ def test_index_counts_skipped_files_and_names_duplicates(tmp_path: Path) -> None
         (("ask", "Who?", "--articles", "/no/such/folder"), "does not exist"),
         (("index", "--articles", "/no/such/folder"), "does not exist"),
         (("ask", "Who?", "--top-k", "0"), "0 is not in the range"),
+        (("ask", "Who?", "--top-k", "101"), "101 is not in the range"),
+        (("ask", "Who is \udcff?", "--articles", str(SEEDS)), "The question holds bytes that are not UTF-8 text"),
     ],
 )
 def test_errors_are_one_line_without_traceback(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
@@ -128,6 +131,32 @@ def test_errors_are_one_line_without_traceback(args: tuple[str, ...], message: s
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_article_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """Escape sequences (clear screen, window title, colour) and other control characters are not printed."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "tricks.txt").write_text(
+        'Council \x1b]0;owned\x07vote\n\nThe mayor\x1b[2J Anna Berg said \x1b[31m"We will build the bridge."\x9b',
+        encoding="utf-8",
+    )
+    code, out, _ = _run(
+        "ask", "What did Anna Berg say?", "--articles", str(articles), "--index-dir", str(tmp_path / "i")
+    )
+
+    assert code == 0 and "We will build the bridge." in out
+    styled = out.replace("\x1b[1m", "").replace("\x1b[4m", "").replace("\x1b[0m", "")  # the answer's own marking
+    assert not any((ord(char) < 32 and char not in "\n\t") or 127 <= ord(char) < 160 for char in styled)
+
+
+def test_training_never_overwrites_the_shipped_model_by_accident(tmp_path: Path) -> None:
+    data = tmp_path / "squad.json"
+    data.write_text('{"data": []}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["train-reader", "--data", str(data), "--output", str(SHIPPED_READER)])
+
+    assert result.exit_code != 0
+    assert "is the model shipped in the package; add --force" in result.output
 
 
 def test_empty_articles_folder(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from haystack import Pipeline
 from qa import config
 from qa.ask import cite
 from qa.ask.followup import Turn, resolve
-from qa.ask.question import check_question
+from qa.ask.question import check_question, check_top_k
 from qa.ask.result import Passage, Result
 from qa.ask.retrieve import CANDIDATES_PER_RESULT, retrieval_pipeline
 from qa.index.folder import articles_folder
@@ -60,8 +60,7 @@ class Bot:
         :raises qa.errors.IndexingError: if it holds no readable article.
         :raises qa.errors.ReaderModelError: if `reader` cannot be loaded.
         """
-        if top_k < 1:
-            raise ValueError(f"top_k must be at least 1, not {top_k}.")
+        top_k = check_top_k(top_k)
         index_dir = index_dir if index_dir is not None else config.index_dir()
         self.articles = articles_folder(articles, index_dir).expanduser().resolve()
         self.settings = settings or IndexSettings()
@@ -93,10 +92,11 @@ class Bot:
         """Answer `question`, resolving "he", "she", "it", "they" against `history` (earlier turns, oldest first).
 
         :param top_k: passages retrieved and read for this question only; by default the Bot's `top_k`.
-        :raises QuestionError: for an empty or overlong question.
+        :raises QuestionError: for an empty or overlong question, or a `top_k` that is not a number from 1 to
+            `qa.config.MAX_TOP_K`.
         """
         question = check_question(question)
-        top_k = top_k or self.top_k
+        top_k = self.top_k if top_k is None else check_top_k(top_k)
         with SPACY_LOCK:
             asked = resolve(question, history, self._nlp)
         candidates = top_k * CANDIDATES_PER_RESULT

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-REPRODUCE = "qa train-reader --data ../shared/eval/squad-v1.1-dev.json --output qa/readers/learned/model"
+REPRODUCE = "qa train-reader --data ../shared/eval/squad-v1.1-dev.json --output qa/readers/learned/model --force"
 
 
 def write_model_card(output: Path, settings: dict[str, Any]) -> Path:

@@ -134,11 +134,20 @@ def test_follow_up_resolves_he_from_the_previous_turn(seed_bot: Bot) -> None:
 
 @pytest.mark.parametrize(
     ("question", "message"),
-    [("", "empty"), ("   \n ", "empty"), ("why " * 400, "limit is 1,000")],
+    [("", "empty"), ("   \n ", "empty"), ("why " * 400, "limit is 1,000"), ("Who is \udcff?", "not UTF-8")],
 )
 def test_bad_questions_get_a_clear_error(seed_bot: Bot, question: str, message: str) -> None:
     with pytest.raises(QuestionError, match=message):
         seed_bot.ask(question)
+
+
+@pytest.mark.parametrize("top_k", [0, -3, 101, 10**9, "5", 2.5, True, None])
+def test_a_bad_top_k_gets_a_clear_error(seed_bot: Bot, top_k: object) -> None:
+    if top_k is None:  # the Bot's own: answered
+        assert seed_bot.ask("Who is Sung Kim?", top_k=top_k).answers
+        return
+    with pytest.raises(QuestionError, match="top_k must be a whole number from 1 to 100"):
+        seed_bot.ask("Who is Sung Kim?", top_k=top_k)  # type: ignore[arg-type]
 
 
 def test_json_shape(seed_bot: Bot) -> None:

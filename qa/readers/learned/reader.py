@@ -21,12 +21,13 @@ from typing import Any
 
 from haystack import Document, ExtractedAnswer, component
 
+from qa.config import SHIPPED_READER
 from qa.errors import LearnedModelError
 from qa.readers.answers import overlapping
 from qa.readers.learned.calibration import Calibration
 from qa.readers.learned.spans import Span, predict_spans
 
-DEFAULT_MODEL = Path(__file__).resolve().parent / "model"
+DEFAULT_MODEL = SHIPPED_READER
 SETTINGS = "reader.json"
 # Candidate spans kept per window: enough for `top_k` distinct answers after overlapping ones are merged.
 SPANS_PER_WINDOW = 5
