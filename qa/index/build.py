@@ -97,13 +97,16 @@ class Builder:
         return {**entry, "passages": len(documents)}
 
     def _flush(self) -> None:
-        if self.pending:
+        """Embed and write the pending passages, `EMBED_CHUNK` at a time even when one article has thousands."""
+        for start in range(0, len(self.pending), EMBED_CHUNK):
             if self.embedder is None:
                 self.embedder = document_embedder(self.settings, progress_bar=False)
-            self.store.write(self.embedder.run(documents=self.pending)["documents"])
-            self.embedded += len(self.pending)
-            self.pending = []
+            chunk = self.pending[start : start + EMBED_CHUNK]
+            self.store.write(self.embedder.run(documents=chunk)["documents"])
+            self.embedded += len(chunk)
+            if self.bar is not None:
+                self.bar.set_postfix(passages=self.embedded)
+        self.pending = []
         if self.bar is not None:
             self.bar.update(self.unflushed_bytes)
-            self.bar.set_postfix(passages=self.embedded)
         self.unflushed_bytes = 0

@@ -31,18 +31,43 @@ def articles_root(folder: str | Path) -> Path:
 
 
 def article_files(root: Path, exclude: Path | None = None) -> Iterator[Path]:
-    """The candidate article files under `root` (resolved), sorted; see the module docstring for what is left out."""
+    """The candidate article files under `root` (resolved), sorted; see the module docstring for what is left out.
+
+    An entry that cannot be used (a symbolic link in a loop, a name that is not UTF-8) is skipped with a warning
+    naming it: one bad entry never stops the folder.
+    """
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         if any(part.startswith(".") for part in relative.parts) or path.suffix.lower() not in SUFFIXES:
             continue
         if exclude is not None and path.is_relative_to(exclude):
             continue
-        if not path.resolve().is_relative_to(root):
-            logger.warning("Skipping %s: it points outside the articles folder.", relative.as_posix())
+        problem = _unusable(path, root)
+        if problem is not None:
+            logger.warning("Skipping %s: %s.", shown_name(relative.as_posix()), problem)
             continue
         if path.is_file():
             yield path
+
+
+def shown_name(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 written as `\\xNN` escapes."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _unusable(path: Path, root: Path) -> str | None:
+    """Why the entry at `path` cannot be read as an article, or None."""
+    try:
+        path.as_posix().encode("utf-8")
+    except UnicodeEncodeError:
+        return "its name is not valid UTF-8 (rename the file)"
+    try:
+        real = path.resolve(strict=path.is_symlink())
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symbolic link that points back at itself
+        return f"it cannot be followed ({error})"
+    if not real.is_relative_to(root):
+        return "it points outside the articles folder"
+    return None
 
 
 def read_bytes(path: Path, partial: bool) -> tuple[bytes, str | None]:

@@ -19,7 +19,7 @@ import pytest
 import qa.index.build
 import qa.index.disk
 from qa.errors import ArticleError, IndexingError
-from qa.index.folder import MANIFEST
+from qa.index.folder import MANIFEST, fingerprint
 from qa.index.index import Index
 from qa.index.report import IndexReport
 from qa.index.settings import IndexSettings, text_embedder
@@ -174,6 +174,53 @@ def test_editing_a_file_updates_it(articles_dir: Path, index_dir: Path, monkeypa
     [(found, _)] = index.bm25.search("Zorblax", 5)
     assert "Zorblax" in (index.document(found).content or "")
     assert all("Kishida" not in (doc.content or "") for doc in index.store.documents())
+    assert_consistent(index)
+
+
+def test_a_folder_with_bad_entries_is_indexed_without_them(articles_dir: Path, index_dir: Path) -> None:
+    os.symlink("loop.txt", articles_dir / "loop.txt")
+    (articles_dir / os.fsdecode(b"\xff\xfe.txt")).write_text(BEES, encoding="utf-8")
+    index, _ = open_index(articles_dir, index_dir)
+    assert [entry["source"] for entry in index.articles.values()] == [SEED_NAME]
+    _, again = open_index(articles_dir, index_dir)
+    assert not again.changed
+
+
+def test_the_fingerprint_reads_a_bounded_part_of_a_large_file(articles_dir: Path, index_dir: Path) -> None:
+    """A file far larger than memory (sparse here) costs the fingerprint two samples: read whole, it would raise
+    MemoryError on every `qa ask`."""
+    with (articles_dir / "huge.txt").open("wb") as handle:
+        handle.truncate(60 * 10**9)
+    before = fingerprint(articles_dir.resolve(), index_dir.resolve(), IndexSettings())
+    with (articles_dir / "huge.txt").open("r+b") as handle:
+        handle.seek(-1, 2)
+        handle.write(b"x")  # a change at its very end still changes the fingerprint
+    assert fingerprint(articles_dir.resolve(), index_dir.resolve(), IndexSettings()) != before
+
+
+def test_a_long_article_is_embedded_a_chunk_at_a_time(
+    articles_dir: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One article of many passages (a 25 MB text file has tens of thousands) never goes to the model in one call.
+
+    (`index_dir` holds the seed article already: only the new one is embedded.)"""
+    monkeypatch.setattr(qa.index.build, "EMBED_CHUNK", 8)
+    sentences = " ".join(f"Sentence number {n} is about the {TOPICS[n % len(TOPICS)]}." for n in range(120))
+    (articles_dir / "long.txt").write_text(f"Long\n\n{sentences}", encoding="utf-8")
+    calls: list[int] = []
+    real = qa.index.build.document_embedder
+
+    class Counting:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.inner = real(*args, **kwargs)
+
+        def run(self, documents: list[Any]) -> dict[str, Any]:
+            calls.append(len(documents))
+            return self.inner.run(documents=documents)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(qa.index.build, "document_embedder", Counting)
+    index, _ = open_index(articles_dir, index_dir)
+    assert max(calls) <= 8 and sum(calls) == len(passage_ids(index, article_id(index, "long.txt"))) > 30
     assert_consistent(index)
 
 

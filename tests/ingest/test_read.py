@@ -237,6 +237,20 @@ def test_symlinks_pointing_outside_are_not_followed(tmp_path: Path) -> None:
     assert all("Secret" not in a.original and "Other" not in a.original for a in corpus.articles)
 
 
+def test_a_bad_entry_is_skipped_with_its_name_and_the_rest_is_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write(tmp_path, "good.txt", "Good\n\nGood text.")
+    os.symlink("loop.txt", tmp_path / "loop.txt")  # a link to itself
+    os.symlink(tmp_path / "gone.txt", tmp_path / "dangling.txt")
+    (tmp_path / os.fsdecode(b"caf\xe9.txt")).write_bytes(b"Cafe\n\nA name in Latin-1 bytes.")
+    corpus = load_folder(tmp_path)
+    assert [article.source for article in corpus.articles] == ["good.txt"]
+    assert "Skipping loop.txt: it cannot be followed" in caplog.text
+    assert "Skipping dangling.txt: it cannot be followed" in caplog.text
+    assert "Skipping caf\\xe9.txt: its name is not valid UTF-8 (rename the file)" in caplog.text
+
+
 def test_dot_dot_in_the_folder_name_is_resolved_and_links_up_are_not_followed(tmp_path: Path) -> None:
     folder = tmp_path / "articles"
     write(folder, "sub/inside.txt", "Inside\n\nInside text.")
