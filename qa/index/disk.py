@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -36,3 +37,35 @@ def fsync_tree(directory: Path) -> None:
         if path.is_file():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
+
+
+def checksums(directory: Path) -> dict[str, str]:
+    """The SHA-256 of every file under `directory`, by its path relative to it.
+
+    Recorded in the manifest when a generation is written and compared when it is opened: damage that leaves a
+    file readable (an overwritten FAISS vector, a bad SQLite data page) would otherwise surface only as wrong
+    passages or as an error in the middle of a question.
+    """
+    return {
+        path.relative_to(directory).as_posix(): _sha256(path) for path in sorted(directory.rglob("*")) if path.is_file()
+    }
+
+
+def damaged_file(directory: Path, recorded: dict[str, str]) -> str | None:
+    """The first file of `recorded` under `directory` that no longer matches its checksum, or None.
+
+    A missing file is left to the store that needs it, which names it.
+    """
+    for name, digest in recorded.items():
+        path = directory / name
+        if path.is_file() and _sha256(path) != digest:
+            return name
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

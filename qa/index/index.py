@@ -28,7 +28,7 @@ from haystack import Document
 from qa.errors import IndexingError
 from qa.index.bm25 import BM25
 from qa.index.build import Builder
-from qa.index.disk import fsync_tree, locked, write_atomically
+from qa.index.disk import checksums, damaged_file, fsync_tree, locked, write_atomically
 from qa.index.folder import FORMAT_VERSION, MANIFEST, fingerprint
 from qa.index.report import IndexReport
 from qa.index.settings import IndexSettings
@@ -133,6 +133,9 @@ class Index:
             if not manifest.keys() >= _MANIFEST_KEYS:
                 raise _Unusable(f"its manifest.json lacks {', '.join(sorted(_MANIFEST_KEYS - manifest.keys()))}")
             generation = directory / manifest["generation"]
+            damaged = damaged_file(generation, manifest.get("checksums", {}))
+            if damaged is not None:
+                raise _Unusable(f"it is damaged: {manifest['generation']}/{damaged} does not match its checksum")
             store = store_class(manifest["settings"].get("store", "faiss")).load(generation)
             bm25 = BM25.load(generation / "bm25")
         except _Unusable:
@@ -198,6 +201,7 @@ class Index:
         """Finish the staged generation, then switch the manifest to it; only then delete older generations."""
         self.bm25.save(staging / "bm25")
         fsync_tree(staging)
+        self.manifest["checksums"] = checksums(staging)
         staging.rename(self.directory / generation)
         self.manifest["generation"] = generation
         write_atomically(self.directory / MANIFEST, json.dumps(self.manifest, indent=1, ensure_ascii=False))

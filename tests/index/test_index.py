@@ -417,6 +417,14 @@ def test_every_passage_vector_belongs_to_its_passage_after_updates(articles_dir:
 # --- damaged indexes are rebuilt -------------------------------------------------------------------------------
 
 
+def _overwrite_middle(path: Path) -> None:
+    """Bytes changed in place, the file still whole and readable: vectors with wild values, a bad data page."""
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+
+
 def _truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
@@ -435,7 +443,9 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], object], str]] = {
     "sqlite-garbage": (lambda d, g: (g / "passages.sqlite").write_bytes(os.urandom(8192)), "damaged"),
     "sqlite-missing": (lambda d, g: (g / "passages.sqlite").unlink(), "passages.sqlite is missing"),
     "bm25-ids-garbage": (lambda d, g: (g / "bm25" / "ids.json").write_text("[", encoding="utf-8"), "damaged"),
-    "bm25-ids-short": (lambda d, g: _drop_one_bm25_id(g), "disagree"),
+    "bm25-ids-short": (lambda d, g: _drop_one_bm25_id(g), "bm25/ids.json does not match its checksum"),
+    "faiss-vectors-overwritten": (lambda d, g: _overwrite_middle(g / "passages.faiss"), "does not match its checksum"),
+    "sqlite-page-overwritten": (lambda d, g: _overwrite_middle(g / "passages.sqlite"), "does not match its checksum"),
     "bm25-missing": (lambda d, g: shutil.rmtree(g / "bm25"), "damaged"),
     "generation-missing": (lambda d, g: shutil.rmtree(g), "missing"),
     "manifest-invalid-json": (
@@ -471,6 +481,20 @@ def test_damaged_index_is_detected_and_rebuilt(articles_dir: Path, index_dir: Pa
     assert generations(index_dir) == [index.manifest["generation"]]
     _, again = open_index(articles_dir, index_dir)
     assert not again.changed
+
+
+def test_a_question_that_meets_a_store_damaged_since_it_was_opened_gets_a_clear_error(
+    articles_dir: Path, index_dir: Path
+) -> None:
+    index, _ = open_index(articles_dir, index_dir)
+    database = index.store.directory / "passages.sqlite"
+    data = database.read_bytes()
+    database.write_bytes(data[:4096] + b"\xff" * (len(data) - 4096))  # every page after the first
+    with pytest.raises(IndexingError, match=r"is damaged .*It is rebuilt when it is next opened"):
+        list(index.store.documents())
+    rebuilt, report = open_index(articles_dir, index_dir)
+    assert report.rebuilt_because and "passages.sqlite does not match its checksum" in report.rebuilt_because
+    assert_consistent(rebuilt)
 
 
 @pytest.mark.parametrize("content", ["[]", "null", '"text"', "3"])

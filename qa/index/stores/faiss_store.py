@@ -16,6 +16,7 @@ full rewrite at each update. Here only the vectors
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sqlite3
@@ -29,6 +30,7 @@ import faiss
 import numpy as np
 from haystack import Document
 
+from qa.errors import IndexingError
 from qa.index.stores.base import (
     EMBEDDING_DIM,
     HNSW_EF_CONSTRUCTION,
@@ -169,12 +171,12 @@ class FaissStore(DenseStore):
         return [replace(documents[row], score=score) for row, score in found]
 
     def count(self) -> int:
-        with self._lock:
+        with self._reading():
             rows: int = self._database.execute("SELECT count(*) FROM passages").fetchone()[0]
         return rows
 
     def document(self, passage_id: str) -> Document:
-        with self._lock:
+        with self._reading():
             row = self._database.execute(
                 "SELECT id, content, meta FROM passages WHERE id = ?", (passage_id,)
             ).fetchone()
@@ -185,7 +187,7 @@ class FaissStore(DenseStore):
     def documents(self) -> Iterator[Document]:
         last = ""
         while True:  # a page at a time, without holding the lock while the caller works
-            with self._lock:
+            with self._reading():
                 page = self._database.execute(
                     "SELECT id, content, meta FROM passages WHERE id > ? ORDER BY id LIMIT 1000", (last,)
                 ).fetchall()
@@ -196,11 +198,23 @@ class FaissStore(DenseStore):
 
     def _rows(self, rows: list[int]) -> dict[int, Document]:
         marks = ",".join("?" * len(rows))
-        with self._lock:
+        with self._reading():
             found = self._database.execute(
                 f"SELECT row, id, content, meta FROM passages WHERE row IN ({marks})", rows
             ).fetchall()
         return {row: _document(rest) for row, *rest in found}
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """The shared connection, for one query; a database damaged since it was opened becomes a clear error."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.DatabaseError as error:
+                raise IndexingError(
+                    f"The index in {self.directory.parent} is damaged ({error}). It is rebuilt when it is next "
+                    "opened: run `qa index`, or restart the app."
+                ) from error
 
     def _check_writable(self) -> None:
         if not self._writable:
