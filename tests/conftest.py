@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from collections.abc import Iterator
@@ -17,6 +18,30 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
+# The reason every test that needs `../shared` gives when it is not there (a clone on its own); CI, which has it,
+# fails rather than let such a skip pass in silence (`pytest_sessionfinish`).
+NEEDS_SHARED = "needs ../shared"
+
+
+def shared_file(relative: str) -> Path:
+    """A file of `../shared`, or a skip that says which and why."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"{NEEDS_SHARED}/{relative}, which is not beside this checkout")
+    return path
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI (`CI` set, as `.ci/run` is run) a test skipped for want of `../shared` fails the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = [
+        report
+        for report in (reporter.stats.get("skipped", []) if reporter else [])
+        if NEEDS_SHARED in str(report.longrepr)
+    ]
+    if os.environ.get("CI") and skipped and exitstatus == pytest.ExitCode.OK:
+        reporter.write_sep("=", f"{len(skipped)} tests skipped because ../shared is missing: CI must run them", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

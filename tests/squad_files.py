@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import SHARED
+from tests.conftest import shared_file
 
-SQUAD_DEV = SHARED / "eval" / "squad-v1.1-dev.json"
+SQUAD_DEV = "eval/squad-v1.1-dev.json"
 
 
 def squad_subset(path: Path, paragraphs: dict[str, int]) -> Path:
     """Write to `path` a SQuAD file with the first `paragraphs[title]` paragraphs of each named article."""
-    data = json.loads(SQUAD_DEV.read_text(encoding="utf-8"))["data"]
+    data = json.loads(shared_file(SQUAD_DEV).read_text(encoding="utf-8"))["data"]
     kept = [
         {"title": article["title"], "paragraphs": article["paragraphs"][: paragraphs[article["title"]]]}
         for article in data

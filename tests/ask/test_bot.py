@@ -10,7 +10,7 @@ import pytest
 
 from qa import Bot, QuestionError, Result
 from qa.ingest.files import decode
-from tests.conftest import DATA, SEEDS, SHARED
+from tests.conftest import DATA, SEEDS, shared_file
 
 SEED_FILE = SEEDS / "seed-north-korea.txt"
 HELDOUT = DATA / "heldout"
@@ -68,9 +68,8 @@ def test_quotes_sung_kim_with_offsets_into_the_seed_file(seed_bot: Bot) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (SHARED / "eval/seed-dev.jsonl").exists(), reason="needs ../shared/eval")
 def test_developer_questions_are_answered_and_unanswerable_ones_declined(seed_bot: Bot) -> None:
-    share, declined, unanswerable = _score(seed_bot, SHARED / "eval/seed-dev.jsonl")
+    share, declined, unanswerable = _score(seed_bot, shared_file("eval/seed-dev.jsonl"))
 
     assert share >= 0.9
     assert declined == unanswerable

@@ -10,7 +10,7 @@ import pytest
 from qa.errors import QAFileError
 from qa.evaluation.files import QAPair, SquadArticle, load_qa_file
 from qa.evaluation.open_book import article_text, open_book_folders
-from tests.conftest import SHARED
+from tests.conftest import shared_file
 
 SQUAD = {
     "version": "1.1",
@@ -120,9 +120,7 @@ def test_squad_v2_impossible_question_has_no_answer(tmp_path: Path) -> None:
 
 
 def test_the_shared_squad_dev_file() -> None:
-    path = SHARED / "eval" / "squad-v1.1-dev.json"
-    if not path.exists():
-        pytest.skip("../shared is not here")
+    path = shared_file("eval/squad-v1.1-dev.json")
 
     qa_set = load_qa_file(path)
 

@@ -14,7 +14,7 @@ from qa.errors import ArticleError
 from qa.ingest.article import Article, Corpus
 from qa.ingest.files import decode
 from qa.ingest.read import load_folder, read_file
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, shared_file
 
 SEED = SEEDS / "seed-north-korea.txt"
 
@@ -433,9 +433,7 @@ def test_binary_file_is_rejected_by_decode(tmp_path: Path) -> None:
 
 
 def test_shared_latin1_bbc_article_is_read() -> None:
-    path = SEED.parent.parent.parent / "shared" / "corpora" / "bbc-news" / "sport" / "199.txt"
-    if not path.is_file():
-        pytest.skip("../shared is not here")
+    path = shared_file("corpora/bbc-news/sport/199.txt")
     article = only(read_file(path, "sport/199.txt"))
     assert "\ufffd" not in article.original
     assert article.title and article.body.text

@@ -17,7 +17,7 @@ from qa.readers.choose import make_reader
 from qa.readers.hybrid import HybridReader
 from qa.readers.learned.reader import LearnedReader
 from qa.readers.rules.reader import RuleReader
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, shared_file
 from tests.squad_files import SQUAD_DEV
 
 NORMANDY = "In what country is Normandy located?"
@@ -32,7 +32,7 @@ def reader() -> LearnedReader:
 
 @pytest.fixture(scope="module")
 def normans() -> list:
-    return [example for example in held_out(load_examples(SQUAD_DEV)) if example.title == "Normans"]
+    return [example for example in held_out(load_examples(shared_file(SQUAD_DEV))) if example.title == "Normans"]
 
 
 def _top(reader: LearnedReader, question: str, documents: list[Document]) -> object:
@@ -63,7 +63,7 @@ def test_reads_held_out_articles_well(reader: LearnedReader, normans: list) -> N
 
 def test_an_answer_beyond_the_first_window_is_found(reader: LearnedReader, normans: list) -> None:
     example = next(example for example in normans if example.question == NORMANDY)
-    others = [e.context for e in trainable(load_examples(SQUAD_DEV)) if e.title == "Super_Bowl_50"]
+    others = [e.context for e in trainable(load_examples(shared_file(SQUAD_DEV))) if e.title == "Super_Bowl_50"]
     filler = " ".join(dict.fromkeys(others[:12]))  # well over the model's 256-token window
     content = filler + " " + example.context
     top = _top(reader, NORMANDY, [Document(content=content)])

@@ -10,6 +10,7 @@ import pytest
 from qa.evaluation.squad import HELD_OUT_TITLES, held_out, load_examples, trainable
 from qa.readers.learned.reader import DEFAULT_MODEL, LearnedReader
 from qa.training.train import CALIBRATION_TITLES, TrainingConfig, train_reader
+from tests.conftest import shared_file
 from tests.squad_files import SQUAD_DEV, squad_subset
 
 pytestmark = pytest.mark.slow  # real training steps of the real model
@@ -35,7 +36,7 @@ def _config(tmp_path: Path, data: Path, **changes: object) -> TrainingConfig:
 
 
 def test_held_out_articles_are_never_trained_on() -> None:
-    examples = load_examples(SQUAD_DEV)
+    examples = load_examples(shared_file(SQUAD_DEV))
     train, test = trainable(examples), held_out(examples)
 
     assert {e.title for e in test} == HELD_OUT_TITLES and len(test) == 1339
