@@ -40,7 +40,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if NEEDS_SHARED in str(report.longrepr)
     ]
     if os.environ.get("CI") and skipped and exitstatus == pytest.ExitCode.OK:
-        reporter.write_sep("=", f"{len(skipped)} tests skipped because ../shared is missing: CI must run them", red=True)
+        reporter.write_sep("=", f"{len(skipped)} tests skipped for want of ../shared: CI must run them", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
