@@ -28,7 +28,7 @@ from haystack import Document
 from qa.errors import IndexingError
 from qa.index.bm25 import BM25
 from qa.index.build import Builder
-from qa.index.disk import checksums, damaged_file, fsync_tree, locked, write_atomically
+from qa.index.disk import checksums, damaged_file, fsync_tree, locked, locked_if_free, write_atomically
 from qa.index.folder import FORMAT_VERSION, MANIFEST, fingerprint
 from qa.index.report import IndexReport
 from qa.index.settings import IndexSettings
@@ -108,6 +108,7 @@ class Index:
                     report.rebuilt_because = None
                 else:
                     current = cls._update(folder, directory, settings, wanted, current, report, progress_bar)
+        _sweep(directory, current.manifest["generation"])
         report.articles, report.passages = len(current.articles), current.store.count()
         report.skipped = [Skipped(**skip) for skip in current.manifest.get("skipped", [])]
         report.seconds = time.perf_counter() - started
@@ -188,6 +189,10 @@ class Index:
                 "skipped": [asdict(skip) for skip in skipped],
                 "articles": articles,
             }
+            if current is not None and reusable and articles == old:  # only the fingerprint moved
+                discard(staging)
+                shutil.rmtree(staging, ignore_errors=True)
+                return current._with_manifest(manifest)
             store.commit()
             index = cls(directory, store, BM25.build(store.documents()), manifest)
             index._save(staging, generation)
@@ -197,6 +202,15 @@ class Index:
             raise
         return index
 
+    def _with_manifest(self, manifest: dict[str, Any]) -> Index:
+        """This index under a manifest whose fingerprint (and list of skips) changed but whose articles did not: a
+        file touched or copied back, whose content hash is the same. Its generation stays; only the manifest is
+        rewritten, so a `touch` costs no rebuild of the vectors or of BM25."""
+        keep: dict[str, Any] = {key: self.manifest[key] for key in ("generation", "checksums") if key in self.manifest}
+        self.manifest = {**manifest, **keep}
+        write_atomically(self.directory / MANIFEST, json.dumps(self.manifest, indent=1, ensure_ascii=False))
+        return self
+
     def _save(self, staging: Path, generation: str) -> None:
         """Finish the staged generation, then switch the manifest to it; only then delete older generations."""
         self.bm25.save(staging / "bm25")
@@ -205,12 +219,41 @@ class Index:
         staging.rename(self.directory / generation)
         self.manifest["generation"] = generation
         write_atomically(self.directory / MANIFEST, json.dumps(self.manifest, indent=1, ensure_ascii=False))
-        for entry in self.directory.iterdir():
-            if entry.is_dir() and entry.name != generation and (entry.name.startswith("g") or entry.suffix == ".tmp"):
-                discard(entry)
-                shutil.rmtree(entry, ignore_errors=True)
+        _remove_leftovers(self.directory, {generation})
         self.store = type(self.store).load(self.directory / generation)
 
 
 class _Unusable(Exception):
     """Why the index on disk cannot be used as it is."""
+
+
+def _leftovers(directory: Path, keep: set[str]) -> list[Path]:
+    """Generation and staging directories other than those in `keep`: superseded, or left by a killed build."""
+    return [
+        entry
+        for entry in directory.iterdir()
+        if entry.is_dir() and entry.name not in keep and (entry.name.startswith("g") or entry.suffix == ".tmp")
+    ]
+
+
+def _remove_leftovers(directory: Path, keep: set[str]) -> None:
+    """Delete `_leftovers`, with what their stores keep elsewhere; the caller holds the writer's lock."""
+    for entry in _leftovers(directory, keep):
+        discard(entry)
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _sweep(directory: Path, in_use: str) -> None:
+    """Clean up after a killed build when an index is opened, if no other process is writing to it right now.
+
+    The generation the manifest names now is kept, and so is `in_use`, the one this process just opened.
+    """
+    if not _leftovers(directory, {in_use}):
+        return
+    try:
+        with locked_if_free(directory) as free:
+            if free:
+                current = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))["generation"]
+                _remove_leftovers(directory, {in_use, current})
+    except OSError as error:  # a read-only index folder still answers; it is only not tidied
+        logger.info("Could not clean up %s: %s", directory, error)
