@@ -23,8 +23,9 @@ from pathlib import Path
 
 from haystack import Document, ExtractedAnswer, component
 
+from qa.config import SHIPPED_READER
 from qa.readers.answers import overlapping
-from qa.readers.learned.reader import DEFAULT_MODEL, LearnedReader
+from qa.readers.learned.reader import LearnedReader
 from qa.readers.rules.reader import RuleReader
 
 RULE_KINDS = frozenset({"quote", "description"})
@@ -43,7 +44,7 @@ class HybridReader:
 
     def __init__(
         self,
-        model: str | Path = DEFAULT_MODEL,
+        model: str | Path = SHIPPED_READER,
         top_k: int = 5,
         rule_kinds: frozenset[str] = RULE_KINDS,
         learned_when_declined: bool = False,

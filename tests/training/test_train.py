@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from qa.config import SHIPPED_READER
 from qa.evaluation.squad import HELD_OUT_TITLES, held_out, load_examples, trainable
-from qa.readers.learned.reader import DEFAULT_MODEL, LearnedReader
+from qa.readers.learned.reader import LearnedReader
 from qa.training.train import CALIBRATION_TITLES, TrainingConfig, train_reader
 from tests.conftest import shared_file
 from tests.squad_files import SQUAD_DEV, squad_subset
@@ -43,7 +44,7 @@ def test_held_out_articles_are_never_trained_on() -> None:
     assert not {e.title for e in train} & HELD_OUT_TITLES
     assert len(train) + len(test) == len(examples) == 10570
     # The shipped model says what it was trained on: none of it held out or kept for calibration.
-    settings = json.loads((DEFAULT_MODEL / "reader.json").read_text(encoding="utf-8"))
+    settings = json.loads((SHIPPED_READER / "reader.json").read_text(encoding="utf-8"))
     trained = set(settings["training"]["articles"])
     assert len(trained) == 37 and not trained & (HELD_OUT_TITLES | CALIBRATION_TITLES)
     assert settings["training"]["questions"] == sum(1 for e in train if e.title not in CALIBRATION_TITLES)

@@ -27,7 +27,6 @@ from qa.readers.answers import overlapping
 from qa.readers.learned.calibration import Calibration
 from qa.readers.learned.spans import Span, predict_spans
 
-DEFAULT_MODEL = SHIPPED_READER
 SETTINGS = "reader.json"
 # Candidate spans kept per window: enough for `top_k` distinct answers after overlapping ones are merged.
 SPANS_PER_WINDOW = 5
@@ -67,7 +66,7 @@ class LearnedReader:
 
     def __init__(
         self,
-        model: str | Path = DEFAULT_MODEL,
+        model: str | Path = SHIPPED_READER,
         top_k: int = 5,
         quantize: bool = False,
     ) -> None:
