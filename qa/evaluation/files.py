@@ -39,6 +39,8 @@ class QAPair:
     :param title: the article the question is about, where the file says so.
     :param context: the paragraph the question was written from (SQuAD files only): what a closed-book
         evaluation reads it with.
+    :param kind: the kind of question, where the file says so (a `kind` field or column: "quote", "when", ...);
+        the report scores each kind apart.
     """
 
     id: str
@@ -46,6 +48,7 @@ class QAPair:
     answers: tuple[str, ...]
     title: str | None = None
     context: str | None = None
+    kind: str | None = None
 
     @property
     def answerable(self) -> bool:
@@ -127,6 +130,7 @@ def _jsonl_pairs(text: str, path: Path) -> list[QAPair]:
                 question=question,
                 answers=_accepted(answers),
                 title=_optional(record, "title", where),
+                kind=_optional(record, "kind", where),
             )
         )
     return pairs
@@ -163,6 +167,7 @@ def _csv_pairs(text: str, path: Path) -> list[QAPair]:
                 {
                     "id": cells.get("id") or f"line {number}",
                     "title": cells.get("title") or None,
+                    "kind": cells.get("kind") or None,
                     "answers": [],
                 },
             )
@@ -170,7 +175,7 @@ def _csv_pairs(text: str, path: Path) -> list[QAPair]:
     except csv.Error as error:
         raise QAFileError(f"{path}, line {start}: not CSV ({error}).") from error
     return [
-        QAPair(entry["id"], question, _accepted(entry["answers"]), entry["title"])
+        QAPair(entry["id"], question, _accepted(entry["answers"]), entry["title"], kind=entry["kind"])
         for question, entry in grouped.items()
     ]
 
@@ -212,7 +217,8 @@ def _squad_pair(item: Any, where: str, title: str, context: str, number: int) ->
     for n, answer in enumerate(answers):
         _expect(answer, dict, f"{where}.answers[{n}]", "an object with 'text'")
         texts.append(_string(answer.get("text"), f"{where}.answers[{n}]", "'text'"))
-    if item.get("is_impossible") is True:
+    impossible = item.get("is_impossible") is True
+    if impossible:
         texts = []
     return QAPair(
         id=str(item.get("id") or f"question {number}"),
@@ -220,6 +226,7 @@ def _squad_pair(item: Any, where: str, title: str, context: str, number: int) ->
         answers=_accepted(texts),
         title=title,
         context=context,
+        kind=("unanswerable" if impossible else "answerable") if "is_impossible" in item else None,
     )
 
 

@@ -139,3 +139,28 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     position = (len(ordered) - 1) * share / 100
     low, high = math.floor(position), math.ceil(position)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def reliability_bins(
+    confidences: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> list[tuple[float, float, float, int]]:
+    """Predicted confidence against observed accuracy, in `bins` equal-width bins of confidence (the points of a
+    reliability diagram): `(low, mean confidence, accuracy, count)` for each bin that holds a prediction."""
+    grouped: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for confidence, right in zip(confidences, correct, strict=True):
+        grouped[min(int(confidence * bins), bins - 1)].append((confidence, right))
+    return [
+        (number / bins, sum(c for c, _ in group) / len(group), sum(r for _, r in group) / len(group), len(group))
+        for number, group in enumerate(grouped)
+        if group
+    ]
+
+
+def expected_calibration_error(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float | None:
+    """How far confidence is from accuracy, on average over predictions: the bins' |accuracy - confidence|,
+    weighted by how many predictions each holds. 0 for a perfectly calibrated score; None without predictions."""
+    if not confidences:
+        return None
+    total = len(confidences)
+    filled = reliability_bins(confidences, correct, bins)
+    return sum(count / total * abs(accuracy - mean) for _, mean, accuracy, count in filled)

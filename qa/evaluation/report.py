@@ -1,7 +1,8 @@
 """Showing an `Evaluation`: an aligned table for the terminal, and a self-contained HTML report.
 
-The HTML report is one file with nothing to fetch (inline CSS, an inline SVG latency histogram), so it can be
-mailed or archived; every text that comes from the user's file or the articles is HTML-escaped.
+The HTML report is one file with nothing to fetch (inline CSS, inline SVG: a latency histogram and a reliability
+diagram), so it can be mailed or archived; every text that comes from the user's file or the articles is
+HTML-escaped.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from qa.evaluation.metrics import reliability_bins
 from qa.evaluation.run import Evaluation, Metrics, Row
 
 WORST_IN_TABLE = 5
@@ -30,6 +32,10 @@ def metric_lines(metrics: Metrics) -> list[tuple[str, str]]:
         ("retrieval MRR", "n/a" if metrics.mrr is None else f"{metrics.mrr:.3f}"),
         ("no-answer precision", _percent(metrics.no_answer_precision)),
         ("no-answer recall", _percent(metrics.no_answer_recall)),
+        (
+            "calibration error (answers)",
+            "n/a" if metrics.calibration_error is None else f"{metrics.calibration_error:.3f}",
+        ),
         ("latency p50", f"{metrics.latency_p50_ms:.0f} ms"),
         ("latency p95", f"{metrics.latency_p95_ms:.0f} ms"),
         ("questions refused or failed", str(metrics.errors)),
@@ -43,6 +49,10 @@ def render_table(evaluation: Evaluation) -> str:
     width = max(len(label) for label, _ in lines)
     text = [f"Evaluation of {evaluation.qa_file}", f"over {evaluation.articles}", ""]
     text += [f"{label:<{width}}  {value}" for label, value in lines]
+    kinds = kind_lines(evaluation.metrics)
+    if kinds:
+        text += ["", "By kind (answer in top answer, F1):"]
+        text += [f"- {kind}: {questions} questions, {contains}, F1 {f1}" for kind, questions, contains, f1 in kinds]
     worst = worst_rows(evaluation.rows, WORST_IN_TABLE)
     if worst:
         text += ["", "Worst answered:"]
@@ -51,6 +61,14 @@ def render_table(evaluation: Evaluation) -> str:
             text.append(f"  expected: {_expected(row)}")
             text.append(f"  answered: {_answered(row)}  (F1 {row.f1:.2f})")
     return "\n".join(text)
+
+
+def kind_lines(metrics: Metrics) -> list[tuple[str, int, str, str]]:
+    """(kind, questions, containment, F1) for each kind of question the file names."""
+    return [
+        (kind, scores.questions, _percent(scores.contains), _percent(scores.f1))
+        for kind, scores in metrics.by_kind.items()
+    ]
 
 
 def worst_rows(rows: Sequence[Row], count: int) -> list[Row]:
@@ -74,6 +92,18 @@ def render_html(evaluation: Evaluation) -> str:
         "</tr>"
         for row in worst_rows(evaluation.rows, WORST_IN_REPORT)
     )
+    kinds = "\n".join(
+        f"<tr><td>{escape(kind)}</td><td class=num>{questions}</td><td class=num>{contains}</td>"
+        f"<td class=num>{f1}</td></tr>"
+        for kind, questions, contains, f1 in kind_lines(evaluation.metrics)
+    )
+    by_kind = (
+        "<h2>By kind</h2>\n<table>\n<tr><th>kind</th><th>questions</th><th>answer in top answer</th><th>F1</th></tr>\n"
+        f"{kinds}\n</table>"
+        if kinds
+        else ""
+    )
+    answered = [row for row in evaluation.rows if row.confidence is not None]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>qa eval: {escape(evaluation.qa_file)}</title>
 <style>
@@ -82,6 +112,8 @@ table {{ border-collapse: collapse; margin: 1em 0; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: .3em .8em; text-align: left; vertical-align: top; }}
 td.num {{ text-align: right; }}
 .bar {{ fill: #4a7bb7; }}
+.diagonal {{ stroke: #999; stroke-dasharray: 4 4; }}
+.axis {{ stroke: #222; }}
 </style></head>
 <body>
 <h1>Evaluation</h1>
@@ -90,6 +122,11 @@ td.num {{ text-align: right; }}
 <table>
 {metrics}
 </table>
+{by_kind}
+<h2>Reliability of the scores</h2>
+<p>Each answer's score against how often answers with that score were right (F1 of at least one half), in ten
+bins; on the diagonal, a score is the probability that the answer is right.</p>
+{reliability_diagram([row.confidence or 0.0 for row in answered], [row.right for row in answered])}
 <h2>Latency per question</h2>
 {latency_histogram([row.latency_ms for row in evaluation.rows])}
 <h2>Worst answered</h2>
@@ -125,6 +162,30 @@ def latency_histogram(latencies: Sequence[float], width: int = 600, height: int 
         f'<text x="{width}" y="{height + 18}" text-anchor="end">{high:.0f} ms</text>'
         f'<text x="{width / 2}" y="{height + 36}" text-anchor="middle">{len(latencies)} questions; '
         f"tallest bar {tallest}</text></svg>"
+    )
+
+
+def reliability_diagram(confidences: Sequence[float], right: Sequence[bool], size: int = 300) -> str:
+    """An inline SVG reliability diagram: one bar per confidence bin, as tall as the share of its answers that
+    were right, over the diagonal a calibrated score would follow."""
+    if not confidences:
+        return "<p>No answers to show.</p>"
+    bins = reliability_bins(confidences, right)
+    width = size / 10
+    bars = "".join(
+        f'<rect class="bar" x="{low * size:.1f}" y="{size - accuracy * size:.1f}" width="{width - 2:.1f}" '
+        f'height="{accuracy * size:.1f}"><title>scores {low:.1f}-{low + 0.1:.1f}: {count} answers, '
+        f"mean score {mean:.2f}, {accuracy:.0%} right</title></rect>"
+        for low, mean, accuracy, count in bins
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + 40}" height="{size + 40}" role="img" '
+        f'aria-label="Reliability diagram">{bars}'
+        f'<line class="diagonal" x1="0" y1="{size}" x2="{size}" y2="0"/>'
+        f'<line class="axis" x1="0" y1="{size}" x2="{size}" y2="{size}"/>'
+        f'<text x="0" y="{size + 16}">0</text><text x="{size}" y="{size + 16}" text-anchor="end">score 1</text>'
+        f'<text x="{size / 2}" y="{size + 34}" text-anchor="middle">{len(confidences)} answers; bar height: '
+        "share right</text></svg>"
     )
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from qa.evaluation.metrics import (
     answer_rank,
     contains_answer,
     exact_match,
+    expected_calibration_error,
     f1_score,
     mean_reciprocal_rank,
     no_answer_precision_recall,
@@ -56,6 +58,8 @@ class Row:
     :param retrieval_rank: the rank of the first retrieved passage holding an accepted answer (None: none did, or
         the question has no answer).
     :param error: why the bot did not take the question (`QuestionError`'s message), or how it failed.
+    :param confidence: the top answer's score (None when the bot declined): for a reader whose scores are
+        calibrated, the probability that the answer is right.
     """
 
     id: str
@@ -71,6 +75,22 @@ class Row:
     retrieval_rank: int | None
     latency_ms: float
     error: str | None = None
+    kind: str | None = None
+    confidence: float | None = None
+
+    @property
+    def right(self) -> bool:
+        """Whether the top answer is right: what a calibrated confidence predicts (F1 of at least one half)."""
+        return self.f1 >= 0.5
+
+
+@dataclass(frozen=True)
+class KindScores:
+    """The figures of one kind of question (`QAPair.kind`)."""
+
+    questions: int
+    contains: float
+    f1: float
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,9 @@ class Metrics:
     :param no_answer_precision: of the questions the bot declined, the share that had no accepted answer.
     :param no_answer_recall: of the questions with no accepted answer, the share the bot declined.
     :param recall_at_k: the answer is in any of the `top_k` passages read.
+    :param calibration_error: the expected calibration error of the answers' confidences (10 bins; answers only,
+        right meaning F1 ≥ 0.5), None without answers.
+    :param by_kind: the figures per kind of question, where the file gives kinds.
     """
 
     exact_match: float
@@ -98,6 +121,8 @@ class Metrics:
     errors: int
     top_k: int
     total_seconds: float
+    calibration_error: float | None = None
+    by_kind: dict[str, KindScores] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -233,6 +258,8 @@ def score_question(bot: Bot | ClosedBook, pair: QAPair) -> Row:
         retrieval_rank=answer_rank(passages, answers) if answers else None,
         latency_ms=round(latency_ms, 2),
         error=error,
+        kind=pair.kind,
+        confidence=top.score if top is not None else None,
     )
 
 
@@ -242,6 +269,10 @@ def summarize(rows: Sequence[Row], top_k: int, seconds: float) -> Metrics:
     ranks = [row.retrieval_rank for row in rows if row.answers]
     latencies = [row.latency_ms for row in rows]
     precision, recall = no_answer_precision_recall([bool(row.answers) for row in rows], [row.declined for row in rows])
+    answered = [row for row in rows if row.confidence is not None]
+    calibration_error = expected_calibration_error(
+        [row.confidence for row in answered if row.confidence is not None], [row.right for row in answered]
+    )
     return Metrics(
         exact_match=_mean([row.exact_match for row in rows]),
         f1=_mean([row.f1 for row in rows]),
@@ -259,7 +290,21 @@ def summarize(rows: Sequence[Row], top_k: int, seconds: float) -> Metrics:
         errors=sum(1 for row in rows if row.error),
         top_k=top_k,
         total_seconds=round(seconds, 2),
+        calibration_error=_rounded(calibration_error),
+        by_kind=by_kind(rows),
     )
+
+
+def by_kind(rows: Sequence[Row]) -> dict[str, KindScores]:
+    """Each kind's figures, in the order kinds first appear; empty when no row has a kind."""
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        if row.kind:
+            grouped[row.kind].append(row)
+    return {
+        kind: KindScores(len(group), _mean([r.contains for r in group]), _mean([r.f1 for r in group]))
+        for kind, group in grouped.items()
+    }
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -8,12 +8,14 @@ from qa.evaluation.metrics import (
     answer_rank,
     contains_answer,
     exact_match,
+    expected_calibration_error,
     f1_score,
     mean_reciprocal_rank,
     no_answer_precision_recall,
     normalize_answer,
     percentile,
     recall_at,
+    reliability_bins,
 )
 
 
@@ -129,3 +131,16 @@ def test_percentile_interpolates_like_numpy() -> None:
     assert percentile([40, 10, 30, 20], 95) == pytest.approx(38.5)
     assert percentile([7.0], 95) == 7.0
     assert percentile([], 50) is None
+
+
+def test_reliability_bins_and_calibration_error_by_hand() -> None:
+    confidences = [0.9, 0.9, 0.12, 0.1, 1.0]
+    right = [True, False, False, False, True]
+
+    bins = reliability_bins(confidences, right)
+    assert [(low, count) for low, _, _, count in bins] == [(0.1, 2), (0.9, 3)]  # a score of 1.0 is in the top bin
+    assert bins[0][1:3] == pytest.approx((0.11, 0.0)) and bins[1][1:3] == pytest.approx((2.8 / 3, 2 / 3))
+    # |0 - 0.11| * 2/5 + |2/3 - 2.8/3| * 3/5
+    assert expected_calibration_error(confidences, right) == pytest.approx(0.044 + 0.16)
+    assert expected_calibration_error([0.7] * 10, [True] * 7 + [False] * 3) == pytest.approx(0.0)
+    assert expected_calibration_error([], []) is None

@@ -24,7 +24,10 @@ METRIC_KEYS = {
     "questions",
 }
 ROW_KEYS = {"question", "answers", "prediction", "exact_match", "f1", "latency_ms"}
-CSV = "question,answer\nWhen did North Korea launch the ballistic missile?,Tuesday\nWho won the 2018 FIFA World Cup?,\n"
+CSV = (
+    "question,answer,kind\nWhen did North Korea launch the ballistic missile?,Tuesday,when\n"
+    "Who won the 2018 FIFA World Cup?,,decline\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +46,9 @@ def test_json_has_the_metrics_and_rows(tmp_path: Path, index_dir: Path) -> None:
 
     assert code == 0 and "Evaluating" in err  # the progress bar, on stderr
     assert payload["metrics"].keys() >= METRIC_KEYS
+    assert payload["metrics"]["by_kind"]["when"] == {"questions": 1, "contains": 1.0, "f1": 1.0}
+    assert payload["rows"][0]["kind"] == "when" and 0 < payload["rows"][0]["confidence"] <= 1
+    assert payload["rows"][1]["confidence"] is None and payload["metrics"]["calibration_error"] is not None
     assert payload["metrics"]["questions"] == 2 and payload["metrics"]["exact_match"] == 1.0
     assert payload["metrics"]["no_answer_precision"] == 1.0 and payload["metrics"]["no_answer_recall"] == 1.0
     assert [row.keys() >= ROW_KEYS for row in payload["rows"]] == [True, True]
@@ -68,7 +74,11 @@ def test_table_and_report(tmp_path: Path, index_dir: Path) -> None:
     assert code == 0
     assert "exact match                  100.0%" in out and "latency p95" in out
     assert f"Report written to {report}." in err
-    assert "<svg" in report.read_text(encoding="utf-8") and "Every question scored fully." in report.read_text()
+    assert "- when: 1 questions, 100.0%, F1 100.0%" in out and "- decline: 1 questions" in out
+    html = report.read_text(encoding="utf-8")
+    assert "<svg" in html and "Every question scored fully." in html
+    assert 'aria-label="Reliability diagram"' in html and "1 answers" in html  # the one answer, by its score
+    assert "<h2>By kind</h2>" in html and "<td>decline</td>" in html
 
 
 def test_squad_file_with_limit_is_open_book(tmp_path: Path) -> None:
