@@ -22,12 +22,51 @@ SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".csv", ".html", ".htm", ".pdf")
 def articles_root(folder: str | Path) -> Path:
     """`folder` as an absolute path.
 
-    :raises ArticleError: if it is not a directory.
+    :raises ArticleError: if it is not a directory, or is one that is never a folder of articles: the file system's
+        root, a system folder or the home folder, where indexing would read every file of the machine or the user
+        (a slip of `--articles ~` or `/`, not a wish).
     """
     root = Path(folder).expanduser()
     if not root.is_dir():
         raise ArticleError(f"Articles folder '{folder}' does not exist or is not a directory.")
-    return root.resolve()
+    resolved = root.resolve()
+    if resolved in _never_articles():
+        raise ArticleError(
+            f"'{folder}' is {'your home folder' if resolved == _home() else 'a system folder'}, not a folder of "
+            "articles: indexing it would read every file below it. Put the articles in a folder of their own and "
+            "give that folder."
+        )
+    return resolved
+
+
+def _never_articles() -> set[Path]:
+    home = _home()
+    return {Path(name) for name in _SYSTEM_FOLDERS} | ({home} if home is not None else set())
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except RuntimeError:  # no home folder known (no $HOME, no password entry)
+        return None
+
+
+# Folders whose whole tree is never a folder of articles (their sub-folders may be).
+_SYSTEM_FOLDERS = (
+    "/",
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib64",
+    "/proc",
+    "/run",
+    "/sbin",
+    "/sys",
+    "/usr",
+    "/var",
+)
 
 
 def article_files(root: Path, exclude: Path | None = None) -> Iterator[Path]:

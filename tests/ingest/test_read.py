@@ -458,3 +458,18 @@ def test_five_megabyte_article_loads_and_maps_back(tmp_path: Path) -> None:
     assert word_in_original(article, "regrettable", last=True) == "regrettable"
     start, end = article.body.span(len(article.body.text) - 8, len(article.body.text) - 1)
     assert (start, end) == (len(text) - 9, len(text) - 2)
+
+
+@pytest.mark.parametrize("folder", ["/", "/usr", "/etc/", "~"])
+def test_the_whole_system_or_home_is_not_a_folder_of_articles(folder: str) -> None:
+    with pytest.raises(ArticleError, match="not a folder of articles: indexing it would read every file"):
+        load_folder(folder)
+
+
+def test_a_folder_inside_home_is_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text("Title\n\nBody of the article.", encoding="utf-8")
+    with pytest.raises(ArticleError, match="your home folder"):
+        load_folder(tmp_path)
+    assert [article.title for article in load_folder(tmp_path / "news").articles] == ["Title"]
