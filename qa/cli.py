@@ -38,8 +38,8 @@ _articles_option = click.option(
     "Default: the folder last indexed, else the bundled seeds/.",
 )
 READER_HELP = (
-    "The reader: hybrid (default: rules and the learned model), learned, rules, or the path of a model saved by "
-    "`qa train-reader`, or a transformers extractive QA model (path or cached hub id)."
+    "The reader: learned (default), hybrid (the learned model, quotes widened by the rules), rules, or the path "
+    "of a model saved by `qa train-reader`, or a transformers extractive QA model (path or cached hub id)."
 )
 _index_option = click.option(
     "--index-dir",
@@ -190,6 +190,18 @@ def eval_command(
     help="SQuAD v1.1 JSON to train on (its nine held-out articles are always left out).",
 )
 @click.option(
+    "--unanswerable",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="SQuAD 2.0 JSON whose unanswerable questions teach declining (four of its articles are kept to calibrate).",
+)
+@click.option(
+    "--news",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A BBC-style corpus folder: questions are generated from its business/ and sport/ articles.",
+)
+@click.option(
     "--output",
     type=click.Path(path_type=Path),
     default=config.DEFAULT_TRAINING_OUTPUT,
@@ -204,7 +216,7 @@ def eval_command(
     show_default=True,
     help="Checkpoints and the training log; a rerun resumes from here.",
 )
-@click.option("--epochs", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Train on the first N questions only.")
 @click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Stop after N optimizer steps.")
@@ -216,6 +228,8 @@ def eval_command(
 )
 def train_reader_command(
     data: Path,
+    unanswerable: Path | None,
+    news: Path | None,
     output: Path,
     work_dir: Path,
     epochs: int,
@@ -225,20 +239,26 @@ def train_reader_command(
     eval_limit: int | None,
     force: bool,
 ) -> None:
-    """Fine-tune the learned reader (a span head on all-MiniLM-L6-v2) on SQuAD, resumably.
+    """Fine-tune the learned reader (a span head on all-MiniLM-L6-v2) to answer and to decline, resumably.
 
     Example:
 
-        qa train-reader --data ../shared/eval/squad-v1.1-dev.json --output my-reader
+        qa train-reader --data ../shared/eval/squad-v1.1-dev.json
+        --unanswerable ../shared/eval/squad-v2.0-dev-26-articles.json --news ../shared/corpora/bbc-news
+        --output my-reader
     """
     if output.expanduser().resolve() == config.SHIPPED_READER and not force:
         raise click.ClickException(
             f"{output} is the model shipped in the package; add --force to replace it, or choose another --output."
         )
+    if unanswerable is None and news is None:
+        raise click.UsageError("Give --unanswerable and/or --news: the reader must learn when to decline.")
     from qa.training.train import TrainingConfig, train_reader
 
     training = TrainingConfig(
         data=str(data),
+        unanswerable=str(unanswerable) if unanswerable else None,
+        news=str(news) if news else None,
         output=str(output),
         work_dir=str(work_dir),
         epochs=epochs,
@@ -251,8 +271,8 @@ def train_reader_command(
     final = result.epochs[-1]
     click.echo(
         f"Saved to {result.output}: held-out EM {final.heldout_exact_match:.1f}, F1 {final.heldout_f1:.1f}; "
-        f"answers {result.calibration.answered_own:.0%} of its calibration questions, "
-        f"declines {result.calibration.declined_other:.0%} of the unanswerable pairs."
+        f"on its validation questions it answers {result.calibration.answered:.0%} of the answerable, declines "
+        f"{result.calibration.declined:.0%} of the unanswerable (calibration error {result.calibration.ece:.3f})."
     )
 
 

@@ -26,7 +26,7 @@ SHIPPED_READER = Path(__file__).resolve().parent / "readers" / "learned" / "mode
 DEFAULT_TRAINING_OUTPUT = Path("trained-reader")
 DEFAULT_TOP_K = 5
 # The reader used unless one is named: see `qa.readers.choose`.
-DEFAULT_READER = "hybrid"
+DEFAULT_READER = "learned"
 DEFAULT_STORE = "faiss"
 DEFAULT_MILVUS_URI = "http://127.0.0.1:19530"
 DEFAULT_HOST = "127.0.0.1"

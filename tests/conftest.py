@@ -116,3 +116,18 @@ def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.config.get('proxy_port')}"
     finally:
         server.stop()
+
+
+# The words the seed article quotes Sung Kim saying (two paragraphs): any of them answers "What did he say?".
+SUNG_KIM_QUOTES = (
+    "The US continues to reach out to Pyongyang to restart dialogue",
+    "Our intent remains the same",
+    "We harbour no hostile intent toward the DPRK",
+    "we are open to meeting without preconditions",
+    "Even as we remain open to dialogue",
+)
+
+
+def quotes_sung_kim(text: str) -> bool:
+    """Whether `text` holds words the seed article quotes Sung Kim saying."""
+    return any(words in text for words in SUNG_KIM_QUOTES)

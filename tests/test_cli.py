@@ -29,7 +29,9 @@ def _run(*args: str) -> tuple[int, str, str]:
 
 @pytest.mark.slow
 def test_ask_prints_answer_then_numbered_sources(index_dir: Path) -> None:
-    code, out, _ = _run("ask", "What did Sung Kim say?", "--articles", str(SEEDS), "--index-dir", str(index_dir))
+    code, out, _ = _run(
+        "ask", "What did Sung Kim say?", "--articles", str(SEEDS), "--index-dir", str(index_dir), "--reader", "rules"
+    )
 
     assert code == 0
     answer_lines, sources = out.split("Sources:")
@@ -39,7 +41,9 @@ def test_ask_prints_answer_then_numbered_sources(index_dir: Path) -> None:
 
 
 def test_ask_json_is_one_object_with_checkable_offsets(index_dir: Path) -> None:
-    code, out, _ = _run("ask", "--json", "Who is Sung Kim?", "--articles", str(SEEDS), "--index-dir", str(index_dir))
+    code, out, _ = _run(
+        "ask", "--json", "Who is Sung Kim?", "--reader=rules", "--articles", str(SEEDS), "--index-dir", str(index_dir)
+    )
 
     payload = json.loads(out)
     assert code == 0 and payload["question"] == "Who is Sung Kim?" and payload["no_answer"] is False
@@ -120,6 +124,7 @@ def test_index_counts_skipped_files_and_names_duplicates(tmp_path: Path) -> None
         ),
         (("ask", "Who?", "--articles", "/no/such/folder"), "does not exist"),
         (("index", "--articles", "/no/such/folder"), "does not exist"),
+        (("index", "--articles", "/"), "'/' is a system folder, not a folder of articles"),
         (("ask", "Who?", "--top-k", "0"), "0 is not in the range"),
         (("ask", "Who?", "--top-k", "101"), "101 is not in the range"),
         (("ask", "Who is \udcff?", "--articles", str(SEEDS)), "The question holds bytes that are not UTF-8 text"),

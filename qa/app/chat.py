@@ -28,8 +28,8 @@ logger = logging.getLogger(__name__)
 
 # The reader choices of the settings, by the name `qa.readers.make_reader` takes; the last takes a model path.
 READER_LABELS = {
-    "Rules + learned model (default)": "hybrid",
-    "Learned model": "learned",
+    "Learned model (default)": "learned",
+    "Learned model + rules' quotes": "hybrid",
     "Rules": "rules",
 }
 OTHER_MODEL = "Another QA model"

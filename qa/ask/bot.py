@@ -54,7 +54,7 @@ class Bot:
             from, else the bundled `seeds/`.
         :param index_dir: where the index is kept; by default `$QA_INDEX_DIR`, else `index/`.
         :param top_k: passages retrieved and read per question.
-        :param reader: "hybrid" (the default), "learned", "rules", or a model to read with: a directory saved by
+        :param reader: "learned" (the default), "hybrid", "rules", or a model to read with: a directory saved by
             `qa train-reader`, or a transformers extractive QA model (local path or cached hub id).
         :raises qa.errors.ArticleError: if `articles` is not a folder.
         :raises qa.errors.IndexingError: if it holds no readable article.

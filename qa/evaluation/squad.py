@@ -31,8 +31,10 @@ HELD_OUT_TITLES = frozenset(
 class SquadExample:
     """One question over one paragraph.
 
-    :param answers: every accepted answer text (up to three in SQuAD dev); training uses the first.
-    :param answer_start: where the first answer begins in `context`.
+    :param answers: every accepted answer text (up to three in SQuAD dev); training uses the first. None for an
+        unanswerable question (SQuAD 2.0's `is_impossible`, or a generated one).
+    :param answer_start: where the first answer begins in `context` (-1 when there is none).
+    :param kind: where the question comes from ("squad", "unanswerable", or a generated kind, `qa.training.news`).
     """
 
     id: str
@@ -41,10 +43,16 @@ class SquadExample:
     context: str
     answers: tuple[str, ...]
     answer_start: int
+    kind: str = "squad"
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
 
 
-def load_examples(path: str | Path) -> list[SquadExample]:
-    """The answerable questions of a SQuAD v1.1/v2.0 file, in file order.
+def load_examples(path: str | Path, unanswerable: bool = False) -> list[SquadExample]:
+    """The answerable questions of a SQuAD v1.1/v2.0 file, in file order, and with `unanswerable` the questions
+    SQuAD 2.0 marks `is_impossible` too (kind "unanswerable", no answers).
 
     :raises ValueError: if an answer does not sit where the file says it starts.
     """
@@ -55,6 +63,10 @@ def load_examples(path: str | Path) -> list[SquadExample]:
             context = paragraph["context"]
             for qa in paragraph["qas"]:
                 if qa.get("is_impossible") or not qa["answers"]:
+                    if unanswerable:
+                        examples.append(
+                            SquadExample(qa["id"], article["title"], qa["question"], context, (), -1, "unanswerable")
+                        )
                     continue
                 first = qa["answers"][0]
                 text, start = first["text"], first["answer_start"]

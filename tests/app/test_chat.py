@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser import ANSWER_SECONDS, ask, chromium, open_chat, running_app, settled_reply
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, quotes_sung_kim
 
 pytestmark = pytest.mark.browser
 
-SUNG_KIM_WORDS = "We harbour no hostile intent toward the DPRK"
 NEW_ARTICLE = """Harbour town votes to keep its lighthouse lit
 
 The council of Port Ellery voted on Tuesday to keep the old lighthouse working for another ten years.
@@ -65,19 +64,19 @@ def page(browser: Browser, app_url: str) -> Iterator[Page]:
 def test_asks_and_shows_the_quoted_words_with_the_cited_span_marked(page: Page, workdir: Path) -> None:
     reply = ask(page, "What did Sung Kim say?")
     text = reply.inner_text()
-    assert SUNG_KIM_WORDS in text
+    assert quotes_sung_kim(text)
     assert "[1]" in text and "seed-north-korea.txt" in text and "North Korea fires ballistic missile" in text
     marked = reply.locator("blockquote mark").first.inner_text()
-    assert SUNG_KIM_WORDS in marked
+    assert quotes_sung_kim(marked)
     assert re.search(r"characters \d+-\d+", text)
     page.screenshot(path=str(workdir / "answer.png"), full_page=True)
     assert (workdir / "answer.png").stat().st_size > 10_000
 
 
 def test_a_follow_up_question_uses_the_conversation(page: Page) -> None:
-    text = ask(page, "What did he tell reporters?").inner_text()
-    assert "What did Sung Kim tell reporters?" in text
-    assert SUNG_KIM_WORDS in text
+    text = ask(page, "What did he say?").inner_text()
+    assert "What did Sung Kim say?" in text
+    assert quotes_sung_kim(text)
 
 
 def test_the_full_paragraph_opens_under_a_source(page: Page) -> None:
@@ -85,7 +84,7 @@ def test_the_full_paragraph_opens_under_a_source(page: Page) -> None:
     paragraph = reply.locator("details").first
     assert not paragraph.locator("blockquote").is_visible()
     paragraph.locator("summary").click()
-    assert SUNG_KIM_WORDS in paragraph.locator("blockquote mark").inner_text()
+    assert quotes_sung_kim(paragraph.locator("blockquote mark").inner_text())
 
 
 def test_a_question_the_articles_do_not_answer_is_declined(page: Page) -> None:
@@ -152,7 +151,10 @@ def test_an_example_question_answers_when_clicked(page: Page) -> None:
 
 
 def test_tabs_asking_at_once_get_their_own_answers(browser: Browser, app_url: str) -> None:
-    questions = {"What did Sung Kim say?": SUNG_KIM_WORDS, "What did Agnes Whitcombe say?": "go dark"}
+    questions: dict[str, Callable[[str], bool]] = {
+        "What did Sung Kim say?": quotes_sung_kim,
+        "What did Agnes Whitcombe say?": lambda text: "go dark" in text,
+    }
     pages = {question: open_chat(browser, app_url) for question in questions}
     for question, tab in pages.items():
         tab.locator("#qa-question textarea").fill(question)
@@ -160,8 +162,8 @@ def test_tabs_asking_at_once_get_their_own_answers(browser: Browser, app_url: st
         tab.locator("#qa-question textarea").press("Enter")
     for question, tab in pages.items():
         text = settled_reply(tab, 0).inner_text()
-        assert questions[question] in text
-        assert all(other not in text for other in questions.values() if other != questions[question])
+        assert questions[question](text)
+        assert not any(other(text) for asked, other in questions.items() if asked != question)
         tab.close()
 
 

@@ -54,7 +54,7 @@ def test_a_declined_question_says_so_and_shows_the_closest_passages(seed_bot: Bo
 
 
 def test_scores_are_shown_only_when_asked_for(seed_bot: Bot) -> None:
-    result = seed_bot.ask("Who is Sung Kim?")
+    result = seed_bot.ask("What did Sung Kim say?")
 
     assert "qa-score" not in answer_html(result)
     assert f"score {result.answers[0].score:.3f}" in answer_html(result, show_scores=True)

@@ -11,8 +11,7 @@ from haystack_integrations.components.readers.transformers import TransformersEx
 
 from qa.app.service import ChatService
 from qa.errors import ArticleError, ReaderModelError
-
-SUNG_KIM = "We harbour no hostile intent"
+from tests.conftest import quotes_sung_kim
 
 
 @pytest.fixture
@@ -31,7 +30,7 @@ def _generation(service: ChatService) -> str:
 def test_it_loads_in_the_background_and_then_answers(service: ChatService) -> None:
     result = service.ask("What did Sung Kim say?")  # waits for the load
 
-    assert service.ready and SUNG_KIM in result.answers[0].text
+    assert service.ready and quotes_sung_kim(result.answers[0].text)
     assert service.status() == "Ready: 1 articles, 6 passages indexed."
     assert service.articles() == [("North Korea fires ballistic missile off coast of Japan", "seed-north-korea.txt", 6)]
     assert "What did Sung Kim say?" in service.examples
@@ -41,9 +40,9 @@ def test_it_loads_in_the_background_and_then_answers(service: ChatService) -> No
 def test_a_follow_up_is_resolved_against_the_sessions_turns(service: ChatService) -> None:
     from qa.ask.followup import Turn
 
-    result = service.ask("What did he tell reporters?", [Turn("Who is Sung Kim?", "Biden's special envoy")])
+    result = service.ask("What did he say?", [Turn("Who is Sung Kim?", "Biden's special envoy")])
 
-    assert result.asked == "What did Sung Kim tell reporters?" and SUNG_KIM in result.answers[0].text
+    assert result.asked == "What did Sung Kim say?" and quotes_sung_kim(result.answers[0].text)
 
 
 @pytest.mark.slow
@@ -88,7 +87,8 @@ def test_questions_asked_while_articles_are_added_get_their_own_answers(service:
         adding.result()
 
     for question, result in zip(questions, results, strict=True):
-        assert (SUNG_KIM if "Sung Kim" in question else "Seoul") in result.answers[0].text
+        text = result.answers[0].text
+        assert quotes_sung_kim(text) if "Sung Kim" in question else "Seoul" in text
     assert len(service.articles()) == 2
 
 

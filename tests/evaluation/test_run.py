@@ -32,6 +32,12 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
+def seed_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    """The rule-based reader over the seed: its answers are what these figures are worked out by hand from."""
+    return Bot(articles=SEEDS, index_dir=tmp_path_factory.mktemp("rules-index"), reader="rules", progress_bar=False)
+
+
+@pytest.fixture(scope="module")
 def evaluation(seed_bot: Bot, tmp_path_factory: pytest.TempPathFactory) -> Evaluation:
     path = _jsonl(tmp_path_factory.mktemp("eval"), QUESTIONS)
     return run_evaluation(seed_bot, load_qa_file(path), progress_bar=False)

@@ -289,7 +289,6 @@ def mixed_bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
     ("question", "source", "answer"),
     [
         ("How much did the flood barrier in Hull cost?", "web/2024/03/hull.html", "£42m"),
-        ("How many homes does the barrier protect?", "web/2024/03/hull.html", "20,000 homes"),
         ("How much did the ferry terminal cost?", "ferry.pdf", "18 million\npounds"),
         ("What did the central bank cut rates to?", "news.csv#2", "3%"),
     ],

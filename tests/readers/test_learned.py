@@ -53,12 +53,17 @@ def test_answers_a_held_out_squad_question_with_its_offsets(reader: LearnedReade
 
 @pytest.mark.slow
 def test_reads_held_out_articles_well(reader: LearnedReader, normans: list) -> None:
+    """Its best span in held-out paragraphs, always answering (the model card's held-out F1: 70.7), and how many
+    of those answerable questions the calibrated decision answers."""
+    from qa.training.calibrate import best_spans
+
     sample = normans[:60]
-    scores = []
-    for example in sample:
-        top = _top(reader, example.question, [Document(content=example.context)])
-        scores.append(f1_score(top.data or "", example.answers))  # type: ignore[attr-defined]
+    loaded = reader._loaded
+    spans = best_spans(loaded.model, loaded.tokenizer, sample, loaded)
+    scores = [f1_score(e.context[s.start : s.end] if s else "", e.answers) for e, s in zip(sample, spans, strict=True)]
     assert sum(scores) / len(scores) >= 0.6
+    answered = [reader.run(query=e.question, documents=[Document(content=e.context)])["answers"][0] for e in sample]
+    assert sum(answer.data is not None for answer in answered) >= 0.4 * len(sample)
 
 
 def test_an_answer_beyond_the_first_window_is_found(reader: LearnedReader, normans: list) -> None:
@@ -109,7 +114,8 @@ def test_threads_share_one_model(reader: LearnedReader, normans: list) -> None:
 def test_readers_by_name(tmp_path: Path) -> None:
     assert isinstance(make_reader("rules"), RuleReader)
     assert isinstance(make_reader("learned"), LearnedReader)
-    assert isinstance(make_reader(), HybridReader)
+    assert isinstance(make_reader(), LearnedReader)  # the default
+    assert isinstance(make_reader("hybrid"), HybridReader)
     with pytest.raises(LearnedModelError, match="no learned reader"):
         LearnedReader(tmp_path).warm_up()
 
@@ -126,17 +132,34 @@ def test_bot_with_the_learned_reader_cites_the_article(tmp_path: Path) -> None:
     assert bot.ask("Which team won Super Bowl 50?").no_answer
 
 
-def test_hybrid_reads_quotes_by_rules_and_open_questions_by_the_model(seed_bot: Bot, normans: list) -> None:
-    assert isinstance(seed_bot.pipeline.get_component("reader"), HybridReader)  # the default
+def test_hybrid_lets_the_model_decide_and_the_rules_widen_its_quote(seed_bot: Bot, normans: list) -> None:
+    assert isinstance(seed_bot.pipeline.get_component("reader"), LearnedReader)  # the default
     quoted = seed_bot.ask("What did Sung Kim say?").answers[0]
-    assert "reach out to Pyongyang" in quoted.text  # the rules' quotation, whole
+    original = decode(SEEDS / "seed-north-korea.txt")
+    assert original[quoted.start - 1] in '"\u201c' and len(quoted.text.split()) > 5  # his quoted words
     assert seed_bot.ask("Who won the 2018 FIFA World Cup?").no_answer
 
-    # The rules find no country in the paragraph: by default that is a decline; the model may read it instead.
+    # The rules find no country in the paragraph; they no longer decline what the model answers.
     example = next(example for example in normans if example.question == NORMANDY)
     passage = [Document(content=example.context)]
     hybrid = HybridReader()
     hybrid.warm_up()
-    assert [answer.data for answer in hybrid.run(query=NORMANDY, documents=passage)["answers"]] == [None]
-    hybrid.learned_when_declined = True
     assert hybrid.run(query=NORMANDY, documents=passage)["answers"][0].data == "France"
+    assert hybrid.rules.run(query=NORMANDY, documents=passage)["answers"][0].data is None
+
+
+@pytest.mark.slow
+def test_declines_most_unanswerable_squad2_questions_it_never_saw() -> None:
+    """SQuAD 2.0's unanswerable questions are written to look answerable; these are from a validation article."""
+    from qa.evaluation.squad import load_examples as load
+    from tests.squad_files import SQUAD2_DEV
+
+    force = [e for e in load(shared_file(SQUAD2_DEV), unanswerable=True) if e.title == "Force"][:60]
+    reader = LearnedReader()
+    reader.warm_up()
+    answers = [reader.run(query=e.question, documents=[Document(content=e.context)])["answers"][0] for e in force]
+    declined = [a.data is None for a in answers]
+    unanswerable = [not e.answerable for e in force]
+    assert sum(d and u for d, u in zip(declined, unanswerable, strict=True)) >= 0.6 * sum(unanswerable)
+    # It is cautious: on this article it answered 13 of the 34 answerable questions when measured.
+    assert sum(not d and not u for d, u in zip(declined, unanswerable, strict=True)) >= 0.3 * (60 - sum(unanswerable))

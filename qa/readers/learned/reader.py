@@ -5,9 +5,10 @@ the best spans (`qa.readers.learned.spans`). Each span's score is the probabilit
 from the calibration fitted at training time (`qa.readers.learned.calibration`); when even the best is under the
 threshold the reader declines, as the rule-based reader does when no passage supports the question.
 
-The model reads in float32. Torch's dynamic int8 quantization (`quantize=True`) reads about a third faster but
-costs 8 points of F1 on held-out SQuAD articles (`benchmarks/readers.py`), and torch has deprecated it; float32
-already answers within the latency budget.
+A model trained in bfloat16 (`reader.json` says so) reads in bfloat16 autocast where the CPU has bfloat16 matrix
+units (AMX or AVX-512 BF16), about twice as fast as float32; elsewhere, where bfloat16 would be emulated and slow,
+in float32. Torch's dynamic int8 quantization (`quantize=True`) costs 8 points of F1 on held-out SQuAD articles
+(`benchmarks/readers.py`), and torch has deprecated it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class _Loaded:
     calibration: Calibration
     max_length: int
     stride: int
+    bf16: bool
     lock: threading.Lock  # a fast tokenizer must not be used by two threads at once
 
 
@@ -112,10 +114,11 @@ class LearnedReader:
                     loaded.max_length,
                     loaded.stride,
                     per_window=SPANS_PER_WINDOW,
+                    bf16=loaded.bf16,
                 )
         answers: list[ExtractedAnswer] = []
         for span in spans:
-            probability = loaded.calibration.probability(span.logit)
+            probability = loaded.calibration.probability(span.margin)
             if probability < loaded.calibration.threshold or len(answers) == top_k:
                 break
             candidate = _answer(query, readable[span.context], span, probability)
@@ -123,7 +126,7 @@ class LearnedReader:
                 answers.append(candidate)
         if answers:
             return {"answers": answers}
-        best = loaded.calibration.probability(spans[0].logit) if spans else 0.0
+        best = loaded.calibration.probability(spans[0].margin) if spans else 0.0
         return {"answers": [ExtractedAnswer(query=query, score=round(1 - best, 4), data=None)]}
 
 
@@ -162,5 +165,15 @@ def _load(path: Path, quantize: bool) -> _Loaded:
         calibration=Calibration(**settings["calibration"]),
         max_length=settings["max_length"],
         stride=settings["stride"],
+        bf16=settings.get("bf16", False) and _has_bf16(),
         lock=threading.Lock(),
     )
+
+
+def _has_bf16() -> bool:
+    """Whether this CPU has bfloat16 matrix units (AMX or AVX-512 BF16), where autocast pays."""
+    import torch
+
+    capability = torch.backends.cpu.get_cpu_capability()
+    flags = Path("/proc/cpuinfo").read_text(encoding="utf-8") if Path("/proc/cpuinfo").is_file() else ""
+    return capability == "AVX512" and ("amx_bf16" in flags or "avx512_bf16" in flags)

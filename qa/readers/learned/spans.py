@@ -21,12 +21,21 @@ MAX_ANSWER_TOKENS = 30
 @dataclass(frozen=True)
 class Span:
     """A candidate answer: characters `start:end` of context number `context`, with the model's `logit`
-    (start logit + end logit)."""
+    (start logit + end logit) and its window's `null` logit (the same at the [CLS] token: "no answer here").
+
+    The model is trained to put both ends on [CLS] when its window does not answer, so `margin`, how far the span
+    beats that, is what tells an answer from a guess, and what spans of different windows are ranked by.
+    """
 
     context: int
     start: int
     end: int
     logit: float
+    null: float
+
+    @property
+    def margin(self) -> float:
+        return self.logit - self.null
 
 
 def encode_windows(
@@ -63,11 +72,12 @@ def best_spans(
     per_window: int = 3,
     max_answer_tokens: int = MAX_ANSWER_TOKENS,
 ) -> list[Span]:
-    """The `per_window` best spans of each window, as characters of their contexts, best first overall.
+    """The `per_window` best spans of each window, as characters of their contexts, best first overall (by margin).
 
     A span starts and ends inside the context, ends at or after its start, and is at most `max_answer_tokens` long.
     """
     mask = context_mask(encoded)
+    nulls = (start_logits[:, 0] + end_logits[:, 0]).float().tolist()
     length = start_logits.shape[-1]
     start = start_logits.float().masked_fill(~mask, -torch.inf)
     end = end_logits.float().masked_fill(~mask, -torch.inf)
@@ -85,10 +95,9 @@ def best_spans(
             if value == -float("inf"):
                 break
             first, last = divmod(flat, length)
-            spans.append(
-                Span(int(samples[window]), int(offsets[window][first][0]), int(offsets[window][last][1]), value)
-            )
-    return sorted(spans, key=lambda span: -span.logit)
+            start_char, end_char = int(offsets[window][first][0]), int(offsets[window][last][1])
+            spans.append(Span(int(samples[window]), start_char, end_char, value, nulls[window]))
+    return sorted(spans, key=lambda span: -span.margin)
 
 
 def predict_spans(
@@ -99,14 +108,18 @@ def predict_spans(
     max_length: int,
     stride: int,
     per_window: int = 3,
+    bf16: bool = False,
 ) -> list[Span]:
     """The best spans the model finds for each question/context pair, best first; `Span.context` is the pair's index.
+
+    With `bf16`, the model reads in bfloat16 autocast: on a CPU with AMX (or AVX-512 BF16) matrix units that is about
+    twice as fast as float32 (`benchmarks/speed.py`); the logits come back in float32 either way.
 
     One forward pass over all the pairs' windows: the caller keeps the batch small enough (a question's top-k
     passages, or a few dozen evaluation pairs).
     """
     encoded = encode_windows(tokenizer, questions, contexts, max_length, stride)
     inputs = {key: encoded[key] for key in ("input_ids", "attention_mask", "token_type_ids") if key in encoded}
-    with torch.inference_mode():
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         output = model(**inputs)
     return best_spans(output.start_logits, output.end_logits, encoded, per_window)
