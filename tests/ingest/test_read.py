@@ -473,3 +473,15 @@ def test_a_folder_inside_home_is_fine(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(ArticleError, match="your home folder"):
         load_folder(tmp_path)
     assert [article.title for article in load_folder(tmp_path / "news").articles] == ["Title"]
+
+
+def test_utf8_with_a_broken_byte_stays_utf8(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    body = "Caf\u00e9 owners said the \u201cnew rules\u201d were na\u00efve \u2013 and costly. " * 4
+    (tmp_path / "a.txt").write_bytes(b"Title\n\n" + body.encode() + b"\xff The end.")
+    [article] = read_file(tmp_path / "a.txt", "a.txt").articles
+
+    assert "\u201cnew rules\u201d" in article.original and "\ufffd The end." in article.original  # not "â€œ"
+    assert "a.txt is UTF-8 but for 1 broken bytes" in caplog.text
+    # Windows-1252 text, whose accented letters are single bytes, is still read as Windows-1252.
+    (tmp_path / "b.txt").write_bytes(("Title\n\n" + body.replace("\u2026", "")).encode("cp1252"))
+    assert "\u201cnew rules\u201d" in read_file(tmp_path / "b.txt", "b.txt").articles[0].original
