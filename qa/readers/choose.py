@@ -2,9 +2,10 @@
 
 Readers turn retrieved passages into answer spans; all share `run(query, documents) -> {"answers": [...]}`.
 
-By name: `learned` (the project's trained span model, which answers and declines: the default, the best on news and
-on SQuAD), `hybrid` (the learned model's answers, a quote widened to the rules' whole quotation where they overlap;
-measured equal to `learned` on bbc-dev, and slower), `rules` (the rule-based reader).
+By name: `learned` (the project's trained span model, which answers and declines: the default, the best of the
+three on bbc-dev; see the README's comparison), `hybrid` (the learned model's answers, a quote widened to the rules'
+whole quotation where they overlap; measured equal to `learned` on bbc-dev, and slower), `rules` (the rule-based
+reader).
 Anything else is a model directory or a hub id: one saved by `qa train-reader`, or a transformers QA model.
 The reader modules are imported when a reader is made, so that importing one part of the package stays light.
 """
