@@ -73,4 +73,5 @@ class HybridReader:
         )
         if wider is None:
             return {"answers": learned}
-        return {"answers": [replace(wider, score=best.score), *learned[1:]]}
+        others = [answer for answer in learned[1:] if not overlapping(answer, wider)]
+        return {"answers": [replace(wider, score=best.score), *others]}

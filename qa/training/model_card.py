@@ -149,8 +149,8 @@ def _reproduce(final: dict[str, Any]) -> str:
     :param final: the last epoch's entry, for the run's minutes.
     """
     return f"""## Reproduce
-From the project root, beside `../shared` (this run took {final["minutes"]:.0f} minutes on 2 CPU cores; it resumes if
-interrupted):
+From the project root, beside `../shared` (its training took {final["minutes"]:.0f} minutes on 2 CPU cores, with a few
+more for generating the news questions and calibrating; it resumes if interrupted):
 
     {REPRODUCE}"""
 

@@ -281,7 +281,7 @@ def _first_sentence(text: str, quote: Quote) -> tuple[int, int]:
 def _quote_question(doc: Doc, speaker: str, quote: Quote, rng: random.Random) -> str:
     """A question about the quote: the speaker by name, by role and name, or by role alone, and a topic."""
     role = _role(doc, speaker)
-    forms = [speaker, speaker.split()[-1] if rng.random() < 0.2 else speaker]
+    forms = [speaker, speaker.split()[-1] if rng.random() < 0.2 else speaker]  # the surname alone, now and then
     if role:
         forms += [f"{role} {speaker}", f"the {role}"]
     template = rng.choice(_QUOTE_TEMPLATES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -117,6 +118,11 @@ def test_readers_by_name(tmp_path: Path) -> None:
     assert isinstance(make_reader(), LearnedReader)  # the default
     assert isinstance(make_reader("hybrid"), HybridReader)
     with pytest.raises(LearnedModelError, match="no learned reader"):
+        LearnedReader(tmp_path).warm_up()
+    # A model saved before readers learned to decline has another calibration: a clear error, not a TypeError.
+    old = {"max_length": 256, "stride": 64, "calibration": {"slope": 0.5, "intercept": -3.7, "threshold": 0.5}}
+    (tmp_path / "reader.json").write_text(json.dumps(old), encoding="utf-8")
+    with pytest.raises(LearnedModelError, match=r"older `qa train-reader`.*train it again"):
         LearnedReader(tmp_path).warm_up()
 
 

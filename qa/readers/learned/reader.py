@@ -156,13 +156,19 @@ def _load(path: Path, quantize: bool) -> _Loaded:
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     settings = json.loads(settings_file.read_text(encoding="utf-8"))
+    try:
+        calibration = Calibration(**settings["calibration"])
+    except (KeyError, TypeError) as error:
+        raise LearnedModelError(
+            f"{path} was saved by an older `qa train-reader`, whose reader could not decline: train it again."
+        ) from error
     model = AutoModelForQuestionAnswering.from_pretrained(path, dtype=torch.float32).eval()
     if quantize:
         model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     return _Loaded(
         model=model,
         tokenizer=AutoTokenizer.from_pretrained(path),
-        calibration=Calibration(**settings["calibration"]),
+        calibration=calibration,
         max_length=settings["max_length"],
         stride=settings["stride"],
         bf16=settings.get("bf16", False) and _has_bf16(),
