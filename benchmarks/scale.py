@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -37,6 +36,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.machine import load, machine, percentiles  # noqa: E402
+
 SHARED = ROOT.parent / "shared"
 BBC = SHARED / "corpora" / "bbc-news"
 SQUAD = SHARED / "eval" / "squad-v1.1-dev.json"
@@ -150,7 +153,7 @@ def build(corpus: Path, index_dir: Path) -> dict[str, Any]:
     from qa.index.index import Index
     from qa.index.settings import IndexSettings, document_embedder
 
-    document_embedder(IndexSettings(), progress_bar=False).warm_up()  # loaded once; the index's embedder reuses it
+    document_embedder(IndexSettings()).warm_up()  # loaded once; the index's embedder reuses it
     models_rss = _rss_mb()
     started = time.perf_counter()
     index, report = Index.open(corpus, index_dir)
@@ -163,7 +166,7 @@ def build(corpus: Path, index_dir: Path) -> dict[str, Any]:
         "passages_per_s": round(report.passages / seconds, 1),
         "build_models_rss_mb": models_rss,
         "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "build_load_average": _load(),
+        "build_load_average": load(),
     }
 
 
@@ -178,7 +181,7 @@ def query(corpus: Path, index_dir: Path, count: int) -> dict[str, Any]:
 
     questions = squad_questions(count)
     settings = IndexSettings()
-    document_embedder(settings, progress_bar=False).warm_up()
+    document_embedder(settings).warm_up()
     embedder = text_embedder(settings)
     embedder.warm_up()
     load_spacy()
@@ -218,7 +221,7 @@ def query(corpus: Path, index_dir: Path, count: int) -> dict[str, Any]:
         "approximate_build_s": round(hnsw_build, 1),
         "approximate_recall_at_10": round(recall, 4),
         "queries": len(questions),
-        "query_load_average": _load(),
+        "query_load_average": load(),
     }
 
 
@@ -235,16 +238,7 @@ def _latency(call: Any, inputs: list[Any]) -> dict[str, float]:
         started = time.perf_counter()
         call(item)
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return {
-        "p50": round(statistics.median(times), 2),
-        "p95": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 2),
-    }
-
-
-def _load() -> float:
-    """The machine's 15-minute load average: on a shared machine, other work slows every figure here."""
-    return round(os.getloadavg()[2], 1)
+    return percentiles(times)
 
 
 def _rss_mb() -> float:
@@ -256,25 +250,6 @@ def _rss_mb() -> float:
 
 
 # --- reporting -------------------------------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor(),
-    )
-    memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line)
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gb": round(int(memory) / 2**20, 1),
-        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
-        "python": platform.python_version(),
-    }
 
 
 def table(results: dict[str, Any]) -> str:

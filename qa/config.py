@@ -11,6 +11,7 @@ the same variables (`ENV`), so a flag, then the variable, then the default decid
 | `QA_STORE` | the dense store: `faiss` or `milvus` | `faiss` |
 | `QA_MILVUS_URI`, `QA_MILVUS_TOKEN` | the Milvus server and its credentials | `http://127.0.0.1:19530`, none |
 | `QA_HOST`, `QA_PORT` | where the chat app listens | `127.0.0.1`, `7860` |
+| `QA_PRECISION` | `bf16`, `fp32` or `auto`: how the encoders and the learned reader compute (`qa.precision`) | `auto` |
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class ENV:
     MILVUS_TOKEN = "QA_MILVUS_TOKEN"
     HOST = "QA_HOST"
     PORT = "QA_PORT"
+    PRECISION = "QA_PRECISION"
 
 
 # Offline by default: models load from installed packages or local paths, never from a hub, and nothing phones

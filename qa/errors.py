@@ -27,6 +27,10 @@ class QAFileError(ValueError):
     """A question-answer file that cannot be used; the message names the file, the place and what is wrong."""
 
 
+class SettingError(ValueError):
+    """A `QA_*` environment variable whose value cannot be used; the message names it and the allowed values."""
+
+
 class LearnedModelError(RuntimeError):
     """The learned reader's model directory is missing or incomplete."""
 
@@ -44,4 +48,5 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     QAFileError,
     QuestionError,
     ReaderModelError,
+    SettingError,
 )

@@ -23,7 +23,6 @@ from qa.index.folder import articles_folder
 from qa.index.index import Index
 from qa.index.report import IndexReport
 from qa.index.settings import IndexSettings
-from qa.nlp import SPACY_LOCK, load_spacy
 from qa.readers.choose import make_reader
 
 
@@ -70,7 +69,6 @@ class Bot:
             self.articles, index_dir, self.settings, rebuild=rebuild, progress_bar=progress_bar
         )
         self.pipeline = self._pipeline(self.index)
-        self._nlp = load_spacy()
 
     def _pipeline(self, index: Index) -> Pipeline:
         pipeline = retrieval_pipeline(index, self.settings, self.top_k)
@@ -97,8 +95,7 @@ class Bot:
         """
         question = check_question(question)
         top_k = self.top_k if top_k is None else check_top_k(top_k)
-        with SPACY_LOCK:
-            asked = resolve(question, history, self._nlp)
+        asked = _resolved(question, history)
         candidates = top_k * CANDIDATES_PER_RESULT
         output = self.pipeline.run(
             {
@@ -123,3 +120,14 @@ class Bot:
         if info is None or not 1 <= number <= info["passages"]:
             return None
         return cite.passage(self.index.document(f"{article_id}-{number}"), self.articles)
+
+
+def _resolved(question: str, history: Sequence[Turn | str]) -> str:
+    """The question with its pronouns resolved against `history`; spaCy, which only that needs, loads (and is even
+    imported) on the first question that has a history, so that a first answer does not wait for it."""
+    if not history:
+        return question
+    from qa.nlp import SPACY_LOCK, load_spacy
+
+    with SPACY_LOCK:
+        return resolve(question, history, load_spacy())

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from spacy.language import Language
-from spacy.tokens import Token
+if TYPE_CHECKING:  # spaCy is imported by whoever loads the pipeline (`qa.nlp`), only when a follow-up needs it
+    from spacy.language import Language
+    from spacy.tokens import Token
 
 _PERSON = ("PERSON",)
 _THING = ("ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "NORP")

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from haystack import Document
-from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersDocumentEmbedder
 from tqdm import tqdm
 
+from qa.index.embed import PassageEmbedder
 from qa.index.report import IndexReport
 from qa.index.settings import IndexSettings, document_embedder
 from qa.index.stores.base import DenseStore
@@ -49,7 +49,7 @@ class Builder:
         self.embedded = 0
         self.unflushed_bytes = 0  # read, but its passages not yet embedded: the bar counts only finished work
         self.bar: tqdm[Any] | None = None
-        self.embedder: SentenceTransformersDocumentEmbedder | None = None
+        self.embedder: PassageEmbedder | None = None
         self.duplicates = Duplicates()
 
     def add(self, folder: Path, paths: list[Path]) -> tuple[dict[str, dict[str, Any]], list[Skipped]]:
@@ -100,7 +100,7 @@ class Builder:
         """Embed and write the pending passages, `EMBED_CHUNK` at a time even when one article has thousands."""
         for start in range(0, len(self.pending), EMBED_CHUNK):
             if self.embedder is None:
-                self.embedder = document_embedder(self.settings, progress_bar=False)
+                self.embedder = document_embedder(self.settings)
             chunk = self.pending[start : start + EMBED_CHUNK]
             self.store.write(self.embedder.run(documents=chunk)["documents"])
             self.embedded += len(chunk)

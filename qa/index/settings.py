@@ -5,13 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from haystack_integrations.components.embedders.sentence_transformers import (
-    SentenceTransformersDocumentEmbedder,
-    SentenceTransformersTextEmbedder,
-)
-
 from qa import config
 from qa.errors import IndexingError
+from qa.index.embed import PassageEmbedder, QueryEmbedder
 from qa.index.passages import PassageSplitter
 from qa.index.stores.registry import store_class
 
@@ -54,21 +50,11 @@ class IndexSettings:
         return PassageSplitter(self.sentences_per_passage, self.overlap, self.max_chars)
 
 
-def document_embedder(settings: IndexSettings, progress_bar: bool = True) -> SentenceTransformersDocumentEmbedder:
+def document_embedder(settings: IndexSettings) -> PassageEmbedder:
     """The passage embedder; the title is embedded with each passage so that article-level words count."""
-    return SentenceTransformersDocumentEmbedder(
-        model=settings.model_path(),
-        device=None,
-        local_files_only=True,
-        normalize_embeddings=True,
-        meta_fields_to_embed=["title"],
-        progress_bar=progress_bar,
-        batch_size=32,
-    )
+    return PassageEmbedder(settings.model_path())
 
 
-def text_embedder(settings: IndexSettings) -> SentenceTransformersTextEmbedder:
-    """The question embedder; shares the loaded model with `document_embedder` (Haystack caches backends)."""
-    return SentenceTransformersTextEmbedder(
-        model=settings.model_path(), local_files_only=True, normalize_embeddings=True, progress_bar=False
-    )
+def text_embedder(settings: IndexSettings) -> QueryEmbedder:
+    """The question embedder; shares the loaded model with `document_embedder` (`qa.index.embed.load_encoder`)."""
+    return QueryEmbedder(settings.model_path())

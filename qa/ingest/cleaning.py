@@ -60,7 +60,9 @@ _DATELINE = re.compile(
     r"(?:, (?:[A-Z][a-z]{2,8}\.? \d{1,2}|\d{1,2} [A-Z][a-z]{2,8})(?:, \d{4})?(?: \([A-Za-z .]+\))?| \([A-Za-z .]+\)))"
     r" ?[-\u2013\u2014]{1,2} "
 )
-_SPACES = re.compile(r"[^\S\n]+")
+# Runs of whitespace other than a line break, except a lone space, which would only be replaced by itself: an
+# article has thousands, and each match costs time without changing the text.
+_SPACES = re.compile(r"[^\S\n]{2,}|[^\S \n]")
 _LINE_EDGES = re.compile(r"^ +| +$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n{2,}")
 _LONE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
@@ -110,7 +112,7 @@ class MappedText:
             start, end = match.span()
             pieces.append(self.text[last:start])
             origins.append(self.origin[last:start])
-            replacement = repl(match) if callable(repl) else match.expand(repl)
+            replacement = repl(match) if callable(repl) else match.expand(repl) if "\\" in repl else repl
             pieces.append(replacement)
             origins.append(self._replacement_origins(match, repl, replacement))
             last = end

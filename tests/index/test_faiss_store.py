@@ -30,9 +30,7 @@ TOPICS = {
 @pytest.fixture(scope="module")
 def embedded() -> list[Document]:
     documents = [Document(id=f"{name}-1", content=text, meta={"title": name}) for name, text in TOPICS.items()]
-    result: list[Document] = document_embedder(IndexSettings(), progress_bar=False).run(documents=documents)[
-        "documents"
-    ]
+    result: list[Document] = document_embedder(IndexSettings()).run(documents=documents)["documents"]
     return result
 
 

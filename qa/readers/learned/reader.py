@@ -5,10 +5,10 @@ the best spans (`qa.readers.learned.spans`). Each span's score is the probabilit
 from the calibration fitted at training time (`qa.readers.learned.calibration`); when even the best is under the
 threshold the reader declines, as the rule-based reader does when no passage supports the question.
 
-A model trained in bfloat16 (`reader.json` says so) reads in bfloat16 autocast where the CPU has bfloat16 matrix
-units (AMX or AVX-512 BF16), about twice as fast as float32; elsewhere, where bfloat16 would be emulated and slow,
-in float32. Torch's dynamic int8 quantization (`quantize=True`) costs 8 points of F1 on held-out SQuAD articles
-(`benchmarks/readers.py`), and torch has deprecated it.
+A model trained in bfloat16 (`reader.json` says so) reads in bfloat16 autocast where `qa.precision` says so (by
+default where the CPU has bfloat16 matrix units), about twice as fast as float32. Torch's dynamic int8
+quantization (`quantize=True`) costs 8 points of F1 on held-out SQuAD articles (`benchmarks/readers.py`), and
+torch has deprecated it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 from haystack import Document, ExtractedAnswer, component
 
+from qa import precision
 from qa.config import SHIPPED_READER
 from qa.errors import LearnedModelError
 from qa.readers.answers import overlapping
@@ -42,7 +43,7 @@ class _Loaded:
     calibration: Calibration
     max_length: int
     stride: int
-    bf16: bool
+    bf16: bool  # trained in bfloat16: may read in it
     lock: threading.Lock  # a fast tokenizer must not be used by two threads at once
 
 
@@ -114,7 +115,7 @@ class LearnedReader:
                     loaded.max_length,
                     loaded.stride,
                     per_window=SPANS_PER_WINDOW,
-                    bf16=loaded.bf16,
+                    bf16=loaded.bf16 and precision.bf16(),
                 )
         answers: list[ExtractedAnswer] = []
         for span in spans:
@@ -171,15 +172,6 @@ def _load(path: Path, quantize: bool) -> _Loaded:
         calibration=calibration,
         max_length=settings["max_length"],
         stride=settings["stride"],
-        bf16=settings.get("bf16", False) and _has_bf16(),
+        bf16=bool(settings.get("bf16", False)),
         lock=threading.Lock(),
     )
-
-
-def _has_bf16() -> bool:
-    """Whether this CPU has bfloat16 matrix units (AMX or AVX-512 BF16), where autocast pays."""
-    import torch
-
-    capability = torch.backends.cpu.get_cpu_capability()
-    flags = Path("/proc/cpuinfo").read_text(encoding="utf-8") if Path("/proc/cpuinfo").is_file() else ""
-    return capability == "AVX512" and ("amx_bf16" in flags or "avx512_bf16" in flags)

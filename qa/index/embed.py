@@ -1,0 +1,129 @@
+"""The sentence-transformers encoders of passages and of questions, as Haystack components.
+
+Haystack's own embedders cannot run the model under bfloat16 autocast, which about doubles its throughput on a CPU
+with matrix units (`qa.precision`). These do, and besides:
+
+- one loaded model per process serves both components and every `Bot`;
+- its fast tokenizer, which two threads must not use at once ("Already borrowed", huggingface/tokenizers#537),
+  is guarded by a lock held only while tokenizing, so the chat's workers can embed questions while an upload embeds
+  passages: the forward passes run side by side.
+
+The text embedded for a passage is its title and its content joined by a newline, as Haystack's
+`meta_fields_to_embed=["title"]` does, so indexes built before these components keep their meaning.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+import numpy as np
+from haystack import Document, component
+
+from qa import precision
+
+# Passages per forward pass: past 32 the throughput no longer grows on a 2-core CPU (`benchmarks/speed.py`).
+BATCH_SIZE = 32
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """A loaded sentence-transformers model and the lock around its tokenizer."""
+
+    model: Any
+    lock: threading.Lock
+
+    def encode(self, texts: Sequence[str], bf16: bool, batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """Unit-length float32 embeddings of `texts`, in their order.
+
+        Texts are batched by length, longest first, so a batch pads little; with `bf16` the forward pass runs in
+        bfloat16 autocast and its output is converted back to float32.
+        """
+        import torch
+
+        embeddings = np.zeros((len(texts), self.model.get_embedding_dimension()), dtype=np.float32)
+        order = np.argsort([-len(text) for text in texts], kind="stable")
+        for start in range(0, len(texts), batch_size):
+            batch = order[start : start + batch_size]
+            with self.lock:
+                features = self.model.preprocess([texts[i] for i in batch])
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                pooled = self.model(features)["sentence_embedding"]
+            embeddings[batch] = torch.nn.functional.normalize(pooled.float(), dim=1).numpy()
+        return embeddings
+
+
+@cache
+def load_encoder(path: str) -> Encoder:
+    """The model at `path` (a local directory), loaded once per process."""
+    from sentence_transformers import SentenceTransformer
+
+    return Encoder(SentenceTransformer(path, device="cpu", local_files_only=True), threading.Lock())
+
+
+class _Embedder:
+    """What both components share: the model they load on `warm_up` (or at their first run)."""
+
+    def __init__(self, model: str) -> None:
+        """:param model: the sentence-transformers model directory (`IndexSettings.model_path()`)."""
+        self.model = model
+        self._encoder: Encoder | None = None
+
+    def warm_up(self) -> None:
+        self._loaded()
+
+    def _loaded(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = load_encoder(self.model)
+        return self._encoder
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._loaded().encode(texts, bf16=precision.bf16())
+
+
+@component
+class PassageEmbedder(_Embedder):
+    """Embeds passages with their article's title, for the dense store.
+
+    Usage example::
+
+        embedder = PassageEmbedder(IndexSettings().model_path())
+        documents = embedder.run(documents=passages)["documents"]  # each with its `embedding`
+    """
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, list[Document]]:
+        """`documents` with their `embedding` set (unit length, float32 values)."""
+        texts = [passage_text(document) for document in documents]
+        embeddings = self._encode(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+        return {
+            "documents": [
+                replace(document, embedding=embedding.tolist())
+                for document, embedding in zip(documents, embeddings, strict=True)
+            ]
+        }
+
+
+@component
+class QueryEmbedder(_Embedder):
+    """Embeds a question, for dense retrieval.
+
+    Usage example::
+
+        embedding = QueryEmbedder(IndexSettings().model_path()).run(text="What did Sung Kim say?")["embedding"]
+    """
+
+    @component.output_types(embedding=list[float])
+    def run(self, text: str) -> dict[str, list[float]]:
+        """The question's embedding (unit length)."""
+        embedding: list[float] = self._encode([text])[0].tolist()
+        return {"embedding": embedding}
+
+
+def passage_text(document: Document) -> str:
+    """What is embedded for a passage: its title (if it has one), a newline, its content."""
+    title = document.meta.get("title")
+    return "\n".join([*([str(title)] if title else []), document.content or ""])
