@@ -1,4 +1,4 @@
-"""Start the chat app: `python app.py [--host H] [--port P] [--articles DIR] [--index-dir DIR]`.
+"""Start the chat app: `python app.py [--host H] [--port P] [--articles DIR] [--index-dir DIR] [--reader-model DIR]`.
 
 The page comes up at once and shows progress while the models load and the articles are indexed. The page itself
 is `qa.app.chat`; this file only reads the flags (defaults from `qa.config`, so the same `QA_*` variables as the
@@ -8,9 +8,12 @@ is `qa.app.chat`; this file only reads the flags (defaults from `qa.config`, so 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from qa import config
+from qa.app.readers import ReaderChoices
+from qa.errors import ReaderModelError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -26,7 +29,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "seeds/.",
     )
     parser.add_argument("--index-dir", type=Path, default=config.index_dir(), help=f"Env: {config.ENV.INDEX_DIR}.")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--reader-model",
+        dest="reader_models",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="A model directory (saved by `qa train-reader`, or a transformers QA model) to offer as a reader, by "
+        "its directory's name; repeat for more. The page offers only these and the built-in readers. "
+        f"Env: {config.ENV.READER_MODELS} (directories separated by '{os.pathsep}').",
+    )
+    args = parser.parse_args(argv)
+    try:
+        args.readers = ReaderChoices.configure(args.reader_models or config.reader_models())
+    except ReaderModelError as error:
+        parser.error(str(error))
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     from qa.app.chat import CSS, THEME, build_app
     from qa.app.service import ChatService
 
-    service = ChatService(args.articles, args.index_dir)
+    service = ChatService(args.articles, args.index_dir, readers=args.readers)
     service.start()
     app = build_app(service).queue(default_concurrency_limit=4)
     app.launch(server_name=args.host, server_port=args.port, max_file_size=config.MAX_FILE_BYTES, theme=THEME, css=CSS)

@@ -11,6 +11,7 @@ the same variables (`ENV`), so a flag, then the variable, then the default decid
 | `QA_STORE` | the dense store: `faiss` or `milvus` | `faiss` |
 | `QA_MILVUS_URI`, `QA_MILVUS_TOKEN` | the Milvus server and its credentials | `http://127.0.0.1:19530`, none |
 | `QA_HOST`, `QA_PORT` | where the chat app listens | `127.0.0.1`, `7860` |
+| `QA_READER_MODELS` | model directories the chat app offers as readers, separated by `os.pathsep` | none |
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class ENV:
     MILVUS_TOKEN = "QA_MILVUS_TOKEN"
     HOST = "QA_HOST"
     PORT = "QA_PORT"
+    READER_MODELS = "QA_READER_MODELS"
 
 
 # Offline by default: models load from installed packages or local paths, never from a hub, and nothing phones
@@ -106,6 +108,11 @@ def host() -> str:
 def port() -> int:
     """The chat app's port: `$QA_PORT`, else `DEFAULT_PORT`."""
     return int(os.environ.get(ENV.PORT) or DEFAULT_PORT)
+
+
+def reader_models() -> list[Path]:
+    """The model directories the chat app offers besides its built-in readers: `$QA_READER_MODELS`, else none."""
+    return [Path(part) for part in os.environ.get(ENV.READER_MODELS, "").split(os.pathsep) if part]
 
 
 def downloads_allowed() -> bool:

@@ -41,10 +41,11 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(workdir: Path) -> Iterator[str]:
-    """The real app over a copy of the seed articles."""
+def app_url(workdir: Path, tiny_qa_model: Path) -> Iterator[str]:
+    """The real app over a copy of the seed articles, offering one model besides the built-in readers."""
     shutil.copytree(SEEDS, workdir / "articles")
-    with running_app(workdir / "articles", workdir / "index", workdir / "app.log") as url:
+    options = ["--reader-model", str(tiny_qa_model)]
+    with running_app(workdir / "articles", workdir / "index", workdir / "app.log", options) as url:
         yield url
 
 
@@ -167,13 +168,17 @@ def test_tabs_asking_at_once_get_their_own_answers(browser: Browser, app_url: st
         tab.close()
 
 
-def test_host_port_and_articles_come_from_flags_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    import app
+def test_the_settings_offer_only_the_readers_the_app_was_started_with(
+    browser: Browser, app_url: str, tiny_qa_model: Path
+) -> None:
+    tab = open_chat(browser, app_url)
+    tab.get_by_role("button", name=re.compile(r"^Settings\W*$")).click()
+    assert tab.locator("#qa-reader").is_visible() and tab.get_by_text("Another QA model").count() == 0
 
-    defaults = app.parse_args([])
-    assert (defaults.host, defaults.port, defaults.articles) == ("127.0.0.1", 7860, None)
-    monkeypatch.setenv("QA_HOST", "0.0.0.0")
-    monkeypatch.setenv("QA_PORT", "9000")
-    assert (app.parse_args([]).host, app.parse_args([]).port) == ("0.0.0.0", 9000)
-    flags = app.parse_args(["--host", "localhost", "--port", "8080", "--articles", "news"])
-    assert (flags.host, flags.port, flags.articles) == ("localhost", 8080, Path("news"))
+    tab.locator("#qa-reader input").click()
+    offered = [option.replace("✓", "").strip() for option in tab.get_by_role("option").all_inner_texts()]
+    assert offered == ["Learned model (default)", "Learned model + rules' quotes", "Rules", tiny_qa_model.name]
+    tab.get_by_role("option", name=tiny_qa_model.name).click()
+    text = ask(tab, "What did Sung Kim say?").inner_text()
+    assert "Sources" in text or "The articles do not answer this." in text  # read by that model, not an error
+    tab.close()
