@@ -102,6 +102,7 @@ def _chat_column(service: ChatService) -> _ChatColumn:
             show_label=False,
             elem_id="qa-chat",
             feedback_options=None,
+            latex_delimiters=[],  # an article's "$$" must not turn the reply into math
             placeholder="Ask a question about the articles, or click an example below.",
         )
         with gr.Row():
@@ -132,7 +133,7 @@ def _articles_panel() -> _ArticlesPanel:
             title = gr.Textbox(label="Title", elem_id="qa-paste-title")
             text = gr.Textbox(label="Text", lines=6, elem_id="qa-paste-text")
             add_text = gr.Button("Add to the articles", elem_id="qa-add-text")
-        added = gr.Markdown(elem_id="qa-added")
+        added = gr.Markdown(elem_id="qa-added", latex_delimiters=[])
     return _ArticlesPanel(table, files, add_files, title, text, add_text, added)
 
 

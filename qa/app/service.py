@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa.app.citations import literal
 from qa.app.readers import ReaderChoices
 from qa.config import DEFAULT_TOP_K
 from qa.errors import ArticleError
@@ -41,17 +42,23 @@ class Update:
     examples: list[str] = field(default_factory=list)
 
     def messages(self) -> list[str]:
-        """One line per file for the user (Markdown): added, saved but not indexed (a copy), or refused and why."""
-        skipped = {skip.path: skip for skip in self.report.skipped} if self.report is not None else {}
+        """One line per file for the user (Markdown): added, saved but not indexed (a copy), or refused and why.
+
+        File names, reasons and example questions come from the files, so they are `literal`: shown as they are.
+        """
+        skipped = {skip.path: literal(skip.reason) for skip in self.report.skipped} if self.report is not None else {}
         lines = [
-            f"Saved **{path}** but not indexed: {skipped[path].reason}." if path in skipped else f"Added **{path}**."
+            f"Saved **{literal(path)}** but not indexed: {skipped[path]}."
+            if path in skipped
+            else f"Added **{literal(path)}**."
             for path in self.added.saved
         ]
-        lines += [f"Not added **{skip.path}**: {skip.reason}." for skip in self.added.refused]
+        lines += [f"Not added **{literal(skip.path)}**: {literal(skip.reason)}." for skip in self.added.refused]
         if self.report is not None:
-            lines.append(self.report.summary())
+            lines.append(literal(self.report.summary()))
         if self.examples:
-            lines.append("You can now ask, for example: " + "; ".join(f"*{example}*" for example in self.examples))
+            asked = "; ".join(f"*{literal(example)}*" for example in self.examples)
+            lines.append(f"You can now ask, for example: {asked}")
         return lines
 
 

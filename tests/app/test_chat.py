@@ -34,6 +34,17 @@ The Tarnby museum director, Olaf Brenning, apologised on Friday for a defaced we
 "Someone wrote <img src=x onerror="window.pwned=1"> and <script>window.pwned=1</script> there," said Olaf Brenning.
 """
 
+# Text that Markdown, LaTeX or HTML would give a meaning to, each of which an article may hold.
+MARKUP = ("$$x$$", "**bold**", "`code`", "<b>tag</b>", "[x](javascript:alert(1))", "![x](http://127.0.0.1:9/x)")
+# The title's lone "$$" would pair with the passage's first: the math between them would swallow the citation.
+MARKUP_TITLE = "A $$ letter reaches the Quillby gazette"
+MARKUP_ARTICLE = f"""{MARKUP_TITLE}
+
+The Quillby gazette editor, Petra Hollow, said on Monday that a strange letter had reached the newsroom.
+
+"We will print every word of it on Friday," said Petra Hollow. The letter read {" and ".join(MARKUP)} and no more.
+"""
+
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -44,6 +55,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app_url(workdir: Path, tiny_qa_model: Path) -> Iterator[str]:
     """The real app over a copy of the seed articles, offering one model besides the built-in readers."""
     shutil.copytree(SEEDS, workdir / "articles")
+    (workdir / "articles" / "letter.txt").write_text(MARKUP_ARTICLE, encoding="utf-8")
     options = ["--reader-model", str(tiny_qa_model)]
     with running_app(workdir / "articles", workdir / "index", workdir / "app.log", options) as url:
         yield url
@@ -139,6 +151,22 @@ def test_pasted_html_is_shown_as_text_never_run(page: Page) -> None:
     assert "<script>window.pwned=1</script>" in reply.inner_text()
     assert reply.locator("img, script").count() == 0
     assert page.evaluate("window.pwned === undefined")
+
+
+def test_markup_in_an_article_is_shown_as_text_and_the_citation_stays_whole(page: Page) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    reply = ask(page, "What did Petra Hollow say?")
+    summary = reply.locator("details summary")
+    assert summary.count() == 1
+    summary.click()
+
+    for quote in reply.locator("blockquote").all():  # the passage, and the full paragraph opened
+        assert quote.locator("mark").inner_text() == "We will print every word of it on Friday"
+        assert all(markup in quote.inner_text() for markup in MARKUP), quote.inner_text()
+    assert f"[1] {MARKUP_TITLE}" in reply.inner_text()
+    assert reply.locator("a, img, code, strong, em, .katex, math").count() == 0
+    assert not [url for url in requested if "//127.0.0.1:9/" in url]
 
 
 def test_an_example_question_answers_when_clicked(page: Page) -> None:
