@@ -11,6 +11,7 @@ the same variables (`ENV`), so a flag, then the variable, then the default decid
 | `QA_STORE` | the dense store: `faiss` or `milvus` | `faiss` |
 | `QA_MILVUS_URI`, `QA_MILVUS_TOKEN` | the Milvus server and its credentials | `http://127.0.0.1:19530`, none |
 | `QA_HOST`, `QA_PORT` | where the chat app listens | `127.0.0.1`, `7860` |
+| `QA_AUTH` | `USER:PASSWORD` the chat app asks for before it shows anything | none (no login) |
 | `QA_READER_MODELS` | model directories the chat app offers as readers, separated by `os.pathsep` | none |
 """
 
@@ -49,6 +50,7 @@ class ENV:
     MILVUS_TOKEN = "QA_MILVUS_TOKEN"
     HOST = "QA_HOST"
     PORT = "QA_PORT"
+    AUTH = "QA_AUTH"
     READER_MODELS = "QA_READER_MODELS"
 
 
@@ -108,6 +110,11 @@ def host() -> str:
 def port() -> int:
     """The chat app's port: `$QA_PORT`, else `DEFAULT_PORT`."""
     return int(os.environ.get(ENV.PORT) or DEFAULT_PORT)
+
+
+def auth() -> str | None:
+    """The chat app's login, `USER:PASSWORD`: `$QA_AUTH`, else none (anyone who reaches the port may use it)."""
+    return os.environ.get(ENV.AUTH) or None
 
 
 def reader_models() -> list[Path]:

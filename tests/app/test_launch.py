@@ -48,3 +48,22 @@ def test_a_reader_model_that_is_not_a_model_directory_stops_the_launch(
 
     assert stopped.value.code == 2
     assert f"Reader model '{path}' is not a question-answering model directory" in capsys.readouterr().err
+
+
+def test_the_login_comes_from_the_flag_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert app.parse_args([]).auth is None
+    monkeypatch.setenv("QA_AUTH", "ann:from the environment")
+    assert app.parse_args([]).auth == ("ann", "from the environment")
+    assert app.parse_args(["--auth", " bob :pass:with:colons"]).auth == ("bob", "pass:with:colons")
+
+
+@pytest.mark.parametrize("login", ["no-colon-s3cret", ":s3cret", "  :s3cret", "ann:"])
+def test_a_login_that_is_not_user_colon_password_stops_the_launch_without_repeating_it(
+    capsys: pytest.CaptureFixture[str], login: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        app.parse_args(["--auth", login])
+
+    error = capsys.readouterr().err
+    assert stopped.value.code == 2 and "--auth (or QA_AUTH) takes USER:PASSWORD, both non-empty." in error
+    assert "s3cret" not in error
