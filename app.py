@@ -1,4 +1,4 @@
-"""Start the chat app: `python app.py [--host H] [--port P] [--articles DIR] [--index-dir DIR]`.
+"""Start the chat app: `python app.py [--host H] [--port P] [--articles DIR] ...`; `--help` lists every flag.
 
 The page comes up at once and shows progress while the models load and the articles are indexed. The page itself
 is `qa.app.chat`; this file only reads the flags (defaults from `qa.config`, so the same `QA_*` variables as the
@@ -8,9 +8,12 @@ is `qa.app.chat`; this file only reads the flags (defaults from `qa.config`, so 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from qa import config
+from qa.app.readers import ReaderChoices
+from qa.errors import ReaderModelError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -26,7 +29,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "seeds/.",
     )
     parser.add_argument("--index-dir", type=Path, default=config.index_dir(), help=f"Env: {config.ENV.INDEX_DIR}.")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--reader-model",
+        dest="reader_models",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="A model directory (saved by `qa train-reader`, or a transformers QA model) to offer as a reader, by "
+        "its directory's name; repeat for more. The page offers only these and the built-in readers. "
+        f"Env: {config.ENV.READER_MODELS} (directories separated by '{os.pathsep}').",
+    )
+    parser.add_argument(
+        "--auth",
+        default=config.auth(),
+        metavar="USER:PASSWORD",
+        help="Ask for this login before showing anything (for a served app: see --host). Prefer the environment "
+        f"variable, which other users cannot read in the process list. Env: {config.ENV.AUTH}.",
+    )
+    args = parser.parse_args(argv)
+    try:
+        args.readers = ReaderChoices.configure(args.reader_models or config.reader_models())
+    except ReaderModelError as error:
+        parser.error(str(error))
+    args.auth = _login(parser, args.auth)
+    return args
+
+
+def _login(parser: argparse.ArgumentParser, value: str | None) -> tuple[str, str] | None:
+    """`USER:PASSWORD` as Gradio's `auth` takes it (the password may hold colons); a bad one stops the launch.
+
+    The message never repeats the value: it holds a password.
+    """
+    if value is None:
+        return None
+    user, _, password = value.partition(":")
+    if not user.strip() or not password:
+        parser.error(f"--auth (or {config.ENV.AUTH}) takes USER:PASSWORD, both non-empty.")
+    return user.strip(), password
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,10 +74,17 @@ def main(argv: list[str] | None = None) -> None:
     from qa.app.chat import CSS, THEME, build_app
     from qa.app.service import ChatService
 
-    service = ChatService(args.articles, args.index_dir)
+    service = ChatService(args.articles, args.index_dir, readers=args.readers)
     service.start()
     app = build_app(service).queue(default_concurrency_limit=4)
-    app.launch(server_name=args.host, server_port=args.port, max_file_size=config.MAX_FILE_BYTES, theme=THEME, css=CSS)
+    app.launch(
+        server_name=args.host,
+        server_port=args.port,
+        auth=args.auth,
+        max_file_size=config.MAX_FILE_BYTES,
+        theme=THEME,
+        css=CSS,
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ the same variables (`ENV`), so a flag, then the variable, then the default decid
 | `QA_MILVUS_URI`, `QA_MILVUS_TOKEN` | the Milvus server and its credentials | `http://127.0.0.1:19530`, none |
 | `QA_HOST`, `QA_PORT` | where the chat app listens | `127.0.0.1`, `7860` |
 | `QA_PRECISION` | `bf16`, `fp32` or `auto`: how the encoders and the learned reader compute (`qa.precision`) | `auto` |
+| `QA_AUTH` | `USER:PASSWORD` the chat app asks for before it shows anything | none (no login) |
+| `QA_READER_MODELS` | model directories the chat app offers as readers, separated by `os.pathsep` | none |
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class ENV:
     HOST = "QA_HOST"
     PORT = "QA_PORT"
     PRECISION = "QA_PRECISION"
+    AUTH = "QA_AUTH"
+    READER_MODELS = "QA_READER_MODELS"
 
 
 # Offline by default: models load from installed packages or local paths, never from a hub, and nothing phones
@@ -108,6 +112,16 @@ def host() -> str:
 def port() -> int:
     """The chat app's port: `$QA_PORT`, else `DEFAULT_PORT`."""
     return int(os.environ.get(ENV.PORT) or DEFAULT_PORT)
+
+
+def auth() -> str | None:
+    """The chat app's login, `USER:PASSWORD`: `$QA_AUTH`, else none (anyone who reaches the port may use it)."""
+    return os.environ.get(ENV.AUTH) or None
+
+
+def reader_models() -> list[Path]:
+    """The model directories the chat app offers besides its built-in readers: `$QA_READER_MODELS`, else none."""
+    return [Path(part) for part in os.environ.get(ENV.READER_MODELS, "").split(os.pathsep) if part]
 
 
 def downloads_allowed() -> bool:

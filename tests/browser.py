@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,14 +36,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(articles: Path, index_dir: Path, log: Path) -> Iterator[str]:
-    """`python app.py` on a free port, as a user starts it; yields its URL once it prints it."""
+def running_app(articles: Path, index_dir: Path, log: Path, options: Sequence[str] = ()) -> Iterator[str]:
+    """`python app.py` on a free port, as a user starts it (with more `options`); yields its URL once it prints it."""
     port = free_port()
     env = {**os.environ, "QA_PORT": str(port), "QA_INDEX_DIR": str(index_dir), "PYTHONUNBUFFERED": "1"}
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--articles", str(articles)],
+            [sys.executable, str(ROOT / "app.py"), "--articles", str(articles), *options],
             cwd=log.parent,
             env=env,
             stdout=output,

@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# The reader choices of the settings, by the name `qa.readers.make_reader` takes; the last takes a model path.
-READER_LABELS = {
-    "Learned model (default)": "learned",
-    "Learned model + rules' quotes": "hybrid",
-    "Rules": "rules",
-}
-OTHER_MODEL = "Another QA model"
 # How often the page re-checks a first load that is still running.
 LOADING_POLL_SECONDS = 0.5
 CSS = """
@@ -79,8 +72,7 @@ class _SettingsPanel:
     """The settings every question is asked with."""
 
     top_k: gr.Slider
-    reader: gr.Radio
-    model: gr.Textbox
+    reader: gr.Dropdown
     scores: gr.Checkbox
 
 
@@ -94,7 +86,7 @@ def build_app(service: ChatService) -> gr.Blocks:
             chat = _chat_column(service)
             with gr.Column(scale=2):
                 articles = _articles_panel()
-                settings = _settings_panel()
+                settings = _settings_panel(service)
         _wire_chat(service, chat, settings, turns)
         _wire_articles(service, articles, chat.examples, status)
         _wire_load(app, service, status, chat.examples, articles.table)
@@ -110,6 +102,7 @@ def _chat_column(service: ChatService) -> _ChatColumn:
             show_label=False,
             elem_id="qa-chat",
             feedback_options=None,
+            latex_delimiters=[],  # an article's "$$" must not turn the reply into math
             placeholder="Ask a question about the articles, or click an example below.",
         )
         with gr.Row():
@@ -140,21 +133,22 @@ def _articles_panel() -> _ArticlesPanel:
             title = gr.Textbox(label="Title", elem_id="qa-paste-title")
             text = gr.Textbox(label="Text", lines=6, elem_id="qa-paste-text")
             add_text = gr.Button("Add to the articles", elem_id="qa-add-text")
-        added = gr.Markdown(elem_id="qa-added")
+        added = gr.Markdown(elem_id="qa-added", latex_delimiters=[])
     return _ArticlesPanel(table, files, add_files, title, text, add_text, added)
 
 
-def _settings_panel() -> _SettingsPanel:
-    """The closed "Settings" accordion: how many passages to read, which reader, and whether to show scores."""
+def _settings_panel(service: ChatService) -> _SettingsPanel:
+    """The closed "Settings" accordion: how many passages to read, which reader, and whether to show scores.
+
+    The reader is one of `service.readers` by name; Gradio refuses any other value a client sends, and the service
+    refuses it again should one get through.
+    """
     with gr.Accordion("Settings", open=False):
         top_k = gr.Slider(1, 20, value=5, step=1, label="Passages to read (top-k)")
-        reader = gr.Radio([*READER_LABELS, OTHER_MODEL], value=next(iter(READER_LABELS)), label="Reader")
-        model = gr.Textbox(
-            label="Another QA model: a directory saved by `qa train-reader`, or a transformers model "
-            "(a local path, or a hub id already cached)"
-        )
+        choices = service.readers.labels()
+        reader = gr.Dropdown(choices, value=choices[0][1], label="Reader", elem_id="qa-reader")
         scores = gr.Checkbox(label="Show retrieval and reader scores")
-    return _SettingsPanel(top_k, reader, model, scores)
+    return _SettingsPanel(top_k, reader, scores)
 
 
 def _wire_chat(service: ChatService, chat: _ChatColumn, settings: _SettingsPanel, turns: gr.State) -> None:
@@ -170,16 +164,15 @@ def _wire_chat(service: ChatService, chat: _ChatColumn, settings: _SettingsPanel
         return "", [*history, {"role": "user", "content": message}]
 
     def respond(
-        history: Messages, past: list[Turn], k: float, which: str, name: str, show_scores: bool
+        history: Messages, past: list[Turn], k: float, reader: str, show_scores: bool
     ) -> Iterator[tuple[Messages, list[Turn]]]:
         if not history or history[-1]["role"] != "user":
             return
         asked = _text(history[-1]["content"])
         waiting = "Searching the articles…" if service.ready else "Still loading the articles; one moment…"
         yield [*history, {"role": "assistant", "content": waiting}], past
-        chosen = name.strip() if which == OTHER_MODEL else READER_LABELS.get(which)
         try:
-            result = service.ask(asked, past, top_k=int(k), reader=chosen or None)
+            result = service.ask(asked, past, top_k=int(k), reader=reader)
         except USER_ERRORS as error:
             yield [*history, {"role": "assistant", "content": str(error)}], past
             return
@@ -193,7 +186,7 @@ def _wire_chat(service: ChatService, chat: _ChatColumn, settings: _SettingsPanel
         yield [*history, {"role": "assistant", "content": message}], [*past, Turn(asked, plain_answer(result))]
 
     chatbot, question = chat.chatbot, chat.question
-    chat_inputs = [chatbot, turns, settings.top_k, settings.reader, settings.model, settings.scores]
+    chat_inputs = [chatbot, turns, settings.top_k, settings.reader, settings.scores]
     for event in (question.submit, chat.send.click):
         event(show_question, [question, chatbot], [question, chatbot], queue=False).then(
             respond, chat_inputs, [chatbot, turns]

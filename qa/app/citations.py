@@ -1,15 +1,16 @@
 """The chat's answer message as HTML: the answer with numbered citations, then the sources a reader can check.
 
-Every piece of article text is HTML-escaped here, before any markup of ours is added: an article that contains
-`<script>` shows those characters and never runs them. The span an answer came from is marked with `<mark>` inside
-its passage, and each source expands to the whole paragraph around it.
+Every piece of article text goes through `literal` here, before any markup of ours is added: an article that
+contains `<script>` shows those characters and never runs them, and one that contains `**`, `$$` or `![x](url)`
+shows those too, rather than have the page's Markdown or math rendering restyle (or fetch) anything. The span an
+answer came from is marked with `<mark>` inside its passage, and each source expands to the whole paragraph around
+it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,12 @@ DECLINED_PASSAGES = 3
 EXCERPT_CONTEXT = 160
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 _WHITESPACE = re.compile(r"\s+")
+# HTML's special characters as `html.escape` writes them; then, as numeric character references, those Markdown
+# (GitHub's flavour), its autolinks and math delimiters give a meaning to inline. A reference is never markup.
+_LITERAL = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+    | {char: f"&#{ord(char)};" for char in "\\`*_~[]!|$#:@"}
+)
 
 # article id, passage number -> that passage of the article, or None past its ends
 PassageLookup = Callable[[str, int], "Passage | None"]
@@ -40,12 +47,12 @@ def answer_html(
     if result.no_answer:
         return _declined(result, show_scores, folder)
     understood = (
-        f'<p class="qa-understood">Understood as: <em>{escape(result.asked)}</em></p>'
+        f'<p class="qa-understood">Understood as: <em>{literal(result.asked)}</em></p>'
         if result.asked != result.question
         else ""
     )
     lines = "".join(
-        f"<li><b>{escape(_squeeze(answer.text).strip())}</b> <sup>[{number}]</sup>"
+        f"<li><b>{literal(_squeeze(answer.text).strip())}</b> <sup>[{number}]</sup>"
         f"{_score(answer.score, show_scores)}</li>"
         for number, answer in enumerate(result.answers, start=1)
     )
@@ -61,17 +68,25 @@ def plain_answer(result: Result) -> str:
 def articles_html(rows: list[tuple[str, str, int]]) -> str:
     """The articles panel: a table of title, file and passage count."""
     body = "".join(
-        f"<tr><td>{escape(title)}</td><td>{escape(source)}</td><td>{passages}</td></tr>"
+        f"<tr><td>{literal(title)}</td><td>{literal(source)}</td><td>{passages}</td></tr>"
         for title, source, passages in rows
     )
     head = "<tr><th>Title</th><th>File</th><th>Passages</th></tr>"
     return f'<table class="qa-articles"><thead>{head}</thead><tbody>{body}</tbody></table>'
 
 
+def literal(text: str) -> str:
+    """`text` as HTML that shows each of its characters as it is, whether read as HTML, Markdown or math.
+
+    Example: `literal("**1 < 2**")` is `"&#42;&#42;1 &lt; 2&#42;&#42;"`.
+    """
+    return text.translate(_LITERAL)
+
+
 def _declined(result: Result, show_scores: bool, folder: Path | None) -> str:
     closest = "".join(
-        f"<li><b>{escape(passage.title)}</b> ({escape(_where(passage.date, passage.source, folder))})"
-        f"{_score(passage.score, show_scores)}<br>{escape(_squeeze(passage.text).strip())}</li>"
+        f"<li><b>{literal(passage.title)}</b> ({literal(_where(passage.date, passage.source, folder))})"
+        f"{_score(passage.score, show_scores)}<br>{literal(_squeeze(passage.text).strip())}</li>"
         for passage in result.passages[:DECLINED_PASSAGES]
     )
     shown = f"<p>The closest passages:</p><ol>{closest}</ol>" if closest else ""
@@ -83,9 +98,9 @@ def _source(number: int, answer: Answer, lookup: PassageLookup | None, folder: P
     passage = _marked(*_excerpt(answer.context, answer.start - answer.context_start, answer.end - answer.context_start))
     paragraph_text, paragraph_start = _paragraph(answer, lookup)
     paragraph = _marked(paragraph_text, answer.start - paragraph_start, answer.end - paragraph_start)
-    where = escape(_where(answer.date, answer.source, folder))
+    where = literal(_where(answer.date, answer.source, folder))
     return (
-        f'<div class="qa-source"><p><b>[{number}] {escape(answer.title)}</b> · {where} · '
+        f'<div class="qa-source"><p><b>[{number}] {literal(answer.title)}</b> · {where} · '
         f"characters {answer.start}-{answer.end}</p>"
         f"<blockquote>{passage}</blockquote>"
         f"<details><summary>Full paragraph</summary><blockquote>{paragraph}</blockquote></details></div>"
@@ -94,8 +109,8 @@ def _source(number: int, answer: Answer, lookup: PassageLookup | None, folder: P
 
 def _marked(text: str, start: int, end: int) -> str:
     """`text` escaped, with `text[start:end]` in `<mark>`: the exact characters cited."""
-    marked = f"{escape(_squeeze(text[:start]))}<mark>{escape(_squeeze(text[start:end]))}</mark>"
-    return (marked + escape(_squeeze(text[end:]))).strip()
+    marked = f"{literal(_squeeze(text[:start]))}<mark>{literal(_squeeze(text[start:end]))}</mark>"
+    return (marked + literal(_squeeze(text[end:]))).strip()
 
 
 def _excerpt(text: str, start: int, end: int) -> tuple[str, int, int]:

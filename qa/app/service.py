@@ -1,9 +1,10 @@
 """One bot shared by every chat session: loaded once in the background, kept up to date as articles are added.
 
 The chat page must come up at once even when the first start has a large folder to index, so loading runs in a
-thread and questions asked meanwhile wait for it. Models are loaded once; a second reader (one a user picks in the
-settings) gets its own `Bot` over the same index directory. Adding articles takes a lock,
-so two uploads never index at the same time, while questions keep being answered from the index as it was.
+thread and questions asked meanwhile wait for it. Models are loaded once; another reader (one a user picks in the
+settings, among the `ReaderChoices` the app was started with) gets its own `Bot` over the same index directory.
+Adding articles takes a lock, so two uploads never index at the same time, while questions keep being answered from
+the index as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.config import DEFAULT_READER, DEFAULT_TOP_K
+from qa.app.citations import literal
+from qa.app.readers import ReaderChoices
+from qa.config import DEFAULT_TOP_K
 from qa.errors import ArticleError
 from qa.ingest.uploads import Added, add_files, add_text, remove
 
@@ -39,17 +42,23 @@ class Update:
     examples: list[str] = field(default_factory=list)
 
     def messages(self) -> list[str]:
-        """One line per file for the user (Markdown): added, saved but not indexed (a copy), or refused and why."""
-        skipped = {skip.path: skip for skip in self.report.skipped} if self.report is not None else {}
+        """One line per file for the user (Markdown): added, saved but not indexed (a copy), or refused and why.
+
+        File names, reasons and example questions come from the files, so they are `literal`: shown as they are.
+        """
+        skipped = {skip.path: literal(skip.reason) for skip in self.report.skipped} if self.report is not None else {}
         lines = [
-            f"Saved **{path}** but not indexed: {skipped[path].reason}." if path in skipped else f"Added **{path}**."
+            f"Saved **{literal(path)}** but not indexed: {skipped[path]}."
+            if path in skipped
+            else f"Added **{literal(path)}**."
             for path in self.added.saved
         ]
-        lines += [f"Not added **{skip.path}**: {skip.reason}." for skip in self.added.refused]
+        lines += [f"Not added **{literal(skip.path)}**: {literal(skip.reason)}." for skip in self.added.refused]
         if self.report is not None:
-            lines.append(self.report.summary())
+            lines.append(literal(self.report.summary()))
         if self.examples:
-            lines.append("You can now ask, for example: " + "; ".join(f"*{example}*" for example in self.examples))
+            asked = "; ".join(f"*{literal(example)}*" for example in self.examples)
+            lines.append(f"You can now ask, for example: {asked}")
         return lines
 
 
@@ -63,7 +72,15 @@ class ChatService:
         result = service.ask("What did Sung Kim say?")
     """
 
-    def __init__(self, articles: Path | None, index_dir: Path, top_k: int = DEFAULT_TOP_K) -> None:
+    def __init__(
+        self,
+        articles: Path | None,
+        index_dir: Path,
+        top_k: int = DEFAULT_TOP_K,
+        readers: ReaderChoices | None = None,
+    ) -> None:
+        """`readers` are those questions may name (default: the built-in ones); see `ReaderChoices`."""
+        self.readers = readers or ReaderChoices()
         self._articles = articles
         self._index_dir = index_dir
         self._top_k = top_k
@@ -101,15 +118,16 @@ class ChatService:
         return self.bot().articles
 
     def bot(self, reader: str | None = None) -> Bot:
-        """The bot reading with `reader` (None: the default reader), waiting for the first load to finish.
+        """The bot reading with `reader` (a name among `readers`; None: the default), once the first load is done.
 
+        :raises qa.errors.ReaderModelError: if `reader` is not one of `readers` (before waiting for anything), or
+            cannot be loaded.
         :raises Exception: whatever stopped the first load (shown to the user).
-        :raises qa.readers.transformers.ReaderModelError: if `reader` cannot be loaded.
         """
+        reader = self.readers.reader(reader)
         self._ready.wait()
         if self.failure is not None:
             raise self.failure
-        reader = None if reader in (None, "", DEFAULT_READER) else reader
         with self._bots_lock:
             if reader not in self._bots:
                 from qa.ask.bot import Bot

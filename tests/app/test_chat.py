@@ -34,6 +34,17 @@ The Tarnby museum director, Olaf Brenning, apologised on Friday for a defaced we
 "Someone wrote <img src=x onerror="window.pwned=1"> and <script>window.pwned=1</script> there," said Olaf Brenning.
 """
 
+# Text that Markdown, LaTeX or HTML would give a meaning to, each of which an article may hold.
+MARKUP = ("$$x$$", "**bold**", "`code`", "<b>tag</b>", "[x](javascript:alert(1))", "![x](http://127.0.0.1:9/x)")
+# The title's lone "$$" would pair with the passage's first: the math between them would swallow the citation.
+MARKUP_TITLE = "A $$ letter reaches the Quillby gazette"
+MARKUP_ARTICLE = f"""{MARKUP_TITLE}
+
+The Quillby gazette editor, Petra Hollow, said on Monday that a strange letter had reached the newsroom.
+
+"We will print every word of it on Friday," said Petra Hollow. The letter read {" and ".join(MARKUP)} and no more.
+"""
+
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -41,10 +52,12 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(workdir: Path) -> Iterator[str]:
-    """The real app over a copy of the seed articles."""
+def app_url(workdir: Path, tiny_qa_model: Path) -> Iterator[str]:
+    """The real app over a copy of the seed articles, offering one model besides the built-in readers."""
     shutil.copytree(SEEDS, workdir / "articles")
-    with running_app(workdir / "articles", workdir / "index", workdir / "app.log") as url:
+    (workdir / "articles" / "letter.txt").write_text(MARKUP_ARTICLE, encoding="utf-8")
+    options = ["--reader-model", str(tiny_qa_model)]
+    with running_app(workdir / "articles", workdir / "index", workdir / "app.log", options) as url:
         yield url
 
 
@@ -140,6 +153,22 @@ def test_pasted_html_is_shown_as_text_never_run(page: Page) -> None:
     assert page.evaluate("window.pwned === undefined")
 
 
+def test_markup_in_an_article_is_shown_as_text_and_the_citation_stays_whole(page: Page) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    reply = ask(page, "What did Petra Hollow say?")
+    summary = reply.locator("details summary")
+    assert summary.count() == 1
+    summary.click()
+
+    for quote in reply.locator("blockquote").all():  # the passage, and the full paragraph opened
+        assert quote.locator("mark").inner_text() == "We will print every word of it on Friday"
+        assert all(markup in quote.inner_text() for markup in MARKUP), quote.inner_text()
+    assert f"[1] {MARKUP_TITLE}" in reply.inner_text()
+    assert reply.locator("a, img, code, strong, em, .katex, math").count() == 0
+    assert not [url for url in requested if "//127.0.0.1:9/" in url]
+
+
 def test_an_example_question_answers_when_clicked(page: Page) -> None:
     examples = page.locator("#qa-examples button")
     assert examples.count() >= 2
@@ -167,13 +196,17 @@ def test_tabs_asking_at_once_get_their_own_answers(browser: Browser, app_url: st
         tab.close()
 
 
-def test_host_port_and_articles_come_from_flags_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    import app
+def test_the_settings_offer_only_the_readers_the_app_was_started_with(
+    browser: Browser, app_url: str, tiny_qa_model: Path
+) -> None:
+    tab = open_chat(browser, app_url)
+    tab.get_by_role("button", name=re.compile(r"^Settings\W*$")).click()
+    assert tab.locator("#qa-reader").is_visible() and tab.get_by_text("Another QA model").count() == 0
 
-    defaults = app.parse_args([])
-    assert (defaults.host, defaults.port, defaults.articles) == ("127.0.0.1", 7860, None)
-    monkeypatch.setenv("QA_HOST", "0.0.0.0")
-    monkeypatch.setenv("QA_PORT", "9000")
-    assert (app.parse_args([]).host, app.parse_args([]).port) == ("0.0.0.0", 9000)
-    flags = app.parse_args(["--host", "localhost", "--port", "8080", "--articles", "news"])
-    assert (flags.host, flags.port, flags.articles) == ("localhost", 8080, Path("news"))
+    tab.locator("#qa-reader input").click()
+    offered = [option.replace("✓", "").strip() for option in tab.get_by_role("option").all_inner_texts()]
+    assert offered == ["Learned model (default)", "Learned model + rules' quotes", "Rules", tiny_qa_model.name]
+    tab.get_by_role("option", name=tiny_qa_model.name).click()
+    text = ask(tab, "What did Sung Kim say?").inner_text()
+    assert "Sources" in text or "The articles do not answer this." in text  # read by that model, not an error
+    tab.close()

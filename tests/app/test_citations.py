@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 
 from qa import Bot
-from qa.app.citations import answer_html, articles_html, plain_answer
+from qa.app.citations import answer_html, articles_html, literal, plain_answer
 from qa.ask.result import Answer, Result
 from tests.conftest import SEEDS
 
@@ -79,6 +79,17 @@ def test_article_text_is_escaped_so_markup_in_an_article_never_runs() -> None:
     assert "<script>" not in html and "<img" not in html and "<b>page</b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "a&amp;b.txt" in html
     assert _marks(html)[0] == "<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["$$x$$", "**bold**", "`code`", "<b>tag</b>", "[x](javascript:alert(1))", "![x](http://127.0.0.1:9/x)", "_a_ ~b~"],
+)
+def test_literal_text_holds_no_character_markdown_or_math_reads_and_shows_the_same(text: str) -> None:
+    shown = literal(text)
+
+    assert not set(shown) & set("<>\"'`*_~[]!$\\")
+    assert unescape(shown) == text
 
 
 def test_the_articles_table_escapes_titles() -> None:

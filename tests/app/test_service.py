@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from haystack_integrations.components.readers.transformers import TransformersExtractiveReader
 
+from qa.app.readers import ReaderChoices
 from qa.app.service import ChatService
 from qa.errors import ArticleError, ReaderModelError
 from tests.conftest import quotes_sung_kim
@@ -93,15 +94,27 @@ def test_questions_asked_while_articles_are_added_get_their_own_answers(service:
 
 
 @pytest.mark.slow
-def test_a_named_transformers_reader_gets_its_own_bot_over_the_same_index(
-    service: ChatService, tiny_qa_model: Path
+def test_a_configured_transformers_reader_gets_its_own_bot_over_the_same_index(
+    articles_dir: Path, tmp_path: Path, tiny_qa_model: Path
 ) -> None:
-    bot = service.bot(str(tiny_qa_model))
+    service = ChatService(articles_dir, tmp_path / "index", readers=ReaderChoices.configure([tiny_qa_model]))
+    service.start()
+
+    bot = service.bot(tiny_qa_model.name)
 
     assert isinstance(bot.pipeline.get_component("reader"), TransformersExtractiveReader)
-    assert bot.index.directory == service.bot().index.directory and service.bot(str(tiny_qa_model)) is bot
-    with pytest.raises(ReaderModelError):
-        service.bot(str(tiny_qa_model / "missing"))
+    assert bot.index.directory == service.bot().index.directory and service.bot(tiny_qa_model.name) is bot
+    assert bot.reader == str(tiny_qa_model.resolve())
+
+
+@pytest.mark.parametrize("reader", ["/etc", "/root", "/no/such/model", "rules/../../etc"])
+def test_a_reader_not_configured_is_refused_before_anything_else(tmp_path: Path, reader: str) -> None:
+    service = ChatService(tmp_path / "no-such-folder", tmp_path / "index")  # a start that fails, had it been waited for
+    service.start()
+
+    with pytest.raises(ReaderModelError, match=f"^Unknown reader '{reader}'. Choose one of: learned, hybrid, rules.$"):
+        service.ask("Anything?", reader=reader)
+    assert service._bots == {}
 
 
 def test_a_failed_start_is_reported_on_the_page_and_to_every_question(tmp_path: Path) -> None:
