@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 # How often the page re-checks a first load that is still running.
 LOADING_POLL_SECONDS = 0.5
+# How long an open page waits, after "Ready", for the first example questions before it stops looking for them.
+EXAMPLES_WAIT_SECONDS = 120
 CSS = """
 .qa-sources { margin-top: .6em; font-size: .92em; }
 .qa-source blockquote { margin: .3em 0 .2em; padding-left: .7em; border-left: 3px solid #d4d4d8; }
@@ -235,7 +237,8 @@ def _wire_articles(service: ChatService, articles: _ArticlesPanel, examples: gr.
 def _wire_load(app: gr.Blocks, service: ChatService, status: gr.Markdown, examples: gr.Dataset, table: gr.HTML) -> None:
     """On opening the page, the loading time ticks in the status until the articles are ready, then they show.
 
-    :param examples: filled with the example questions once the articles are loaded.
+    :param examples: filled with the example questions once they are found, after "Ready" (questions are answered
+        meanwhile).
     :param table: filled with the list of articles once they are loaded.
     """
 
@@ -244,7 +247,10 @@ def _wire_load(app: gr.Blocks, service: ChatService, status: gr.Markdown, exampl
         while not service.ready:
             yield f"{service.status()} ({time.monotonic() - started:.0f} s)", gr.skip(), gr.skip()
             time.sleep(LOADING_POLL_SECONDS)
-        yield service.status(), gr.Dataset(samples=_samples(service)), _articles(service)
+        yield service.status(), gr.skip(), _articles(service)
+        while not service.examples_found and time.monotonic() - started < EXAMPLES_WAIT_SECONDS:
+            time.sleep(LOADING_POLL_SECONDS)
+        yield gr.skip(), gr.Dataset(samples=_samples(service)), gr.skip()
 
     app.load(loaded, None, [status, examples, table])
 

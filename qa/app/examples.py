@@ -18,10 +18,14 @@ OPENING_PASSAGES = 3
 TEMPLATES = ("What did {} say?", "Who is {}?")
 
 
-def example_questions(bot: Bot, article_ids: Iterable[str], per_article: int = 2) -> list[str]:
-    """Up to `per_article` answerable questions for each of `article_ids`, in that order."""
+def example_questions(
+    bot: Bot, article_ids: Iterable[str], per_article: int = 2, limit: int | None = None
+) -> list[str]:
+    """Up to `per_article` answerable questions for each of `article_ids`, in that order, `limit` in all."""
     questions: list[str] = []
     for article_id in article_ids:
+        if len(questions) == limit:
+            break
         found = 0
         for question in _candidates(bot, article_id):
             if found == per_article:

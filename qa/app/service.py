@@ -86,6 +86,7 @@ class ChatService:
         self._top_k = top_k
         self._bots: dict[str | None, Bot] = {}
         self._ready = threading.Event()
+        self._examples_found = threading.Event()
         self.failure: Exception | None = None  # what stopped the first load, if anything
         self._bots_lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -97,16 +98,32 @@ class ChatService:
 
     def _load(self) -> None:
         try:
-            from qa.app.examples import example_questions
             from qa.ask.bot import Bot
 
-            bot = Bot(self._articles, self._index_dir, top_k=self._top_k)
-            self._bots[None] = bot
-            self.examples = example_questions(bot, bot.index.articles)[:MAX_EXAMPLES]
+            self._bots[None] = Bot(self._articles, self._index_dir, top_k=self._top_k)
         except Exception as error:  # shown on the page and raised to every question: the app cannot answer
             logger.exception("The bot could not start.")
             self.failure = error
         self._ready.set()
+        if self.failure is None:
+            self._find_examples()
+        self._examples_found.set()
+
+    def _find_examples(self) -> None:
+        """The page's first examples, found once the bot answers: each is a question asked of the bot, so finding
+        them must not delay "Ready", and stops at `MAX_EXAMPLES` rather than visiting every article."""
+        from qa.app.examples import example_questions
+
+        bot = self._bots[None]
+        try:
+            self.examples = example_questions(bot, bot.index.articles, limit=MAX_EXAMPLES)
+        except Exception:  # examples are a nicety: the chat answers without them
+            logger.exception("Could not find example questions.")
+
+    @property
+    def examples_found(self) -> bool:
+        """Whether the search for the first examples is over (`examples` may still be empty)."""
+        return self._examples_found.is_set()
 
     @property
     def ready(self) -> bool:

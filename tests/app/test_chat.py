@@ -171,7 +171,7 @@ def test_markup_in_an_article_is_shown_as_text_and_the_citation_stays_whole(page
 
 def test_an_example_question_answers_when_clicked(page: Page) -> None:
     examples = page.locator("#qa-examples button")
-    assert examples.count() >= 2
+    examples.nth(1).wait_for(timeout=120_000)  # found after "Ready", while questions are already answered
     question = examples.first.inner_text()
     before = page.locator(".message.bot").count()
     examples.first.click()

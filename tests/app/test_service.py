@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from haystack_integrations.components.readers.transformers import TransformersExtractiveReader
 
 from qa.app.readers import ReaderChoices
-from qa.app.service import ChatService
+from qa.app.service import MAX_EXAMPLES, ChatService
 from qa.errors import ArticleError, ReaderModelError
 from tests.conftest import quotes_sung_kim
 
@@ -34,7 +35,17 @@ def test_it_loads_in_the_background_and_then_answers(service: ChatService) -> No
     assert service.ready and quotes_sung_kim(result.answers[0].text)
     assert service.status() == "Ready: 1 articles, 6 passages indexed."
     assert service.articles() == [("North Korea fires ballistic missile off coast of Japan", "seed-north-korea.txt", 6)]
-    assert "What did Sung Kim say?" in service.examples
+
+
+@pytest.mark.slow
+def test_it_is_ready_before_it_has_found_examples(service: ChatService) -> None:
+    """Each example is a question asked of the bot: finding them must not delay the first answer."""
+    service.bot()  # waits for "Ready"
+    assert service.ready and not service.examples_found
+    deadline = time.monotonic() + 120
+    while not service.examples_found and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "What did Sung Kim say?" in service.examples and len(service.examples) <= MAX_EXAMPLES
 
 
 @pytest.mark.slow
