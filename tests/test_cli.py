@@ -138,6 +138,14 @@ def test_errors_are_one_line_without_traceback(args: tuple[str, ...], message: s
     assert "Traceback" not in result.output
 
 
+def test_an_unknown_precision_is_one_line(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_PRECISION", "int4")
+    result = CliRunner().invoke(cli, ["ask", "Who?", "--articles", str(SEEDS), "--index-dir", str(index_dir)])
+
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "QA_PRECISION must be one of auto, bf16, fp32, not 'int4'." in result.output
+
+
 def test_article_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
     """Escape sequences (clear screen, window title, colour) and other control characters are not printed."""
     articles = tmp_path / "articles"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from haystack import Pipeline
 
-from qa import config
+from qa import config, precision
 from qa.ask import cite
 from qa.ask.followup import Turn, resolve
 from qa.ask.question import check_question, check_top_k
@@ -58,8 +58,10 @@ class Bot:
         :raises qa.errors.ArticleError: if `articles` is not a folder.
         :raises qa.errors.IndexingError: if it holds no readable article.
         :raises qa.errors.ReaderModelError: if `reader` cannot be loaded.
+        :raises qa.errors.SettingError: if `$QA_PRECISION` is not a precision.
         """
         top_k = check_top_k(top_k)
+        precision.bf16()  # a bad $QA_PRECISION is said now, not from inside the pipeline at the first question
         index_dir = index_dir if index_dir is not None else config.index_dir()
         self.articles = articles_folder(articles, index_dir).expanduser().resolve()
         self.settings = settings or IndexSettings()
