@@ -160,15 +160,17 @@ def _wire_chat(service: ChatService, chat: _ChatColumn, settings: _SettingsPanel
     :param turns: the tab's plain question/answer turns, that follow-up questions are resolved against.
     """
 
-    def show_question(message: str, history: Messages) -> tuple[str, Messages]:
-        if not message.strip():
-            return message, history
+    def show_question(message: str, history: Messages) -> tuple[Any, Any]:
+        if not message.strip():  # Enter on an empty box: the box and the conversation stay as they are
+            return gr.skip(), gr.skip()
         return "", [*history, {"role": "user", "content": message}]
 
     def respond(
         history: Messages, past: list[Turn], k: float, reader: str, show_scores: bool
-    ) -> Iterator[tuple[Messages, list[Turn]]]:
-        if not history or history[-1]["role"] != "user":
+    ) -> Iterator[tuple[Any, Any]]:
+        if not history or history[-1]["role"] != "user":  # nothing new was asked
+            gr.Info("Type a question first.", duration=3)
+            yield gr.skip(), gr.skip()  # yielding nothing would empty the conversation
             return
         asked = _text(history[-1]["content"])
         waiting = "Searching the articles…" if service.ready else "Still loading the articles; one moment…"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -90,6 +91,21 @@ def test_a_follow_up_question_uses_the_conversation(page: Page) -> None:
     text = ask(page, "What did he say?").inner_text()
     assert "What did Sung Kim say?" in text
     assert quotes_sung_kim(text)
+
+
+def test_an_empty_or_blank_question_leaves_the_conversation_as_it_was(page: Page) -> None:
+    conversation = page.locator("#qa-chat .message").all_inner_texts()
+    assert len(conversation) >= 4  # the questions so far and their answers
+    box = page.locator("#qa-question textarea")
+
+    box.fill("")
+    box.press("Enter")
+    page.get_by_text("Type a question first.").wait_for()
+    box.fill("   ")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    time.sleep(2)  # a reply that would come, comes within this
+
+    assert page.locator("#qa-chat .message").all_inner_texts() == conversation
 
 
 def test_the_full_paragraph_opens_under_a_source(page: Page) -> None:
