@@ -107,6 +107,7 @@ def test_the_top_level_is_the_stages_and_the_shells() -> None:
         "index",
         "ingest",
         "nlp.py",
+        "precision.py",
         "readers",
         "training",
     ]
