@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -215,7 +214,7 @@ def cold_ask(folder: Path, index_dir: Path, question: str, runs: int = 3) -> dic
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=os.environ)
+        subprocess.run(command, check=True, capture_output=True)
         times.append(time.perf_counter() - started)
     return {"runs": runs, "median_s": round(sorted(times)[runs // 2], 2), "max_s": round(max(times), 2)}
 
