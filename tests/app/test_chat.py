@@ -217,7 +217,8 @@ def test_the_settings_offer_only_the_readers_the_app_was_started_with(
 ) -> None:
     tab = open_chat(browser, app_url)
     tab.get_by_role("button", name=re.compile(r"^Settings\W*$")).click()
-    assert tab.locator("#qa-reader").is_visible() and tab.get_by_text("Another QA model").count() == 0
+    tab.locator("#qa-reader").wait_for(state="visible")  # the accordion opens after the click returns
+    assert tab.get_by_text("Another QA model").count() == 0
 
     tab.locator("#qa-reader input").click()
     offered = [option.replace("✓", "").strip() for option in tab.get_by_role("option").all_inner_texts()]
