@@ -25,7 +25,7 @@ _PUBLIC = {
     "Passage": "qa.ask.result",
     "QuestionError": "qa.errors",
     "Result": "qa.ask.result",
-    "Turn": "qa.ask.followup",
+    "Turn": "qa.ask.followup.turns",
     "evaluate": "qa.evaluation.run",
 }
 __all__ = sorted(_PUBLIC)

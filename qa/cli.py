@@ -70,23 +70,40 @@ def cli(verbose: bool) -> None:
 @_index_option
 @_top_k_option
 @click.option("--reader", "--reader-model", "reader", default=None, help=READER_HELP)
+@click.option(
+    "--history",
+    multiple=True,
+    metavar="QUESTION",
+    help="An earlier question of the conversation (repeatable, oldest first): QUESTION may refer back to it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-def ask(question: str, articles: Path | None, index_dir: Path, top_k: int, reader: str | None, as_json: bool) -> None:
+def ask(
+    question: str,
+    articles: Path | None,
+    index_dir: Path,
+    top_k: int,
+    reader: str | None,
+    history: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Answer QUESTION from the articles, citing where each answer comes from.
 
-    Example:
+    Examples:
 
         qa ask "What did Sung Kim say?"
+
+        qa ask --history "Who is Sung Kim?" "What did he tell reporters?"
     """
     from qa.ask.bot import Bot
     from qa.ask.question import check_question
 
     try:
-        check_question(question)
+        for asked in (*history, question):
+            check_question(asked)
         bot = Bot(articles, index_dir, top_k=top_k, reader=reader)
         _report(bot.report)
         started = time.perf_counter()
-        result = bot.ask(question)
+        result = bot.ask(question, history=history)
     except USER_ERRORS as error:
         raise click.ClickException(str(error)) from error
     logging.getLogger(__name__).info("Answered in %.0f ms.", (time.perf_counter() - started) * 1000)
@@ -294,6 +311,8 @@ def _report(report: IndexReport, always: bool = False) -> None:
 
 def render(result: Result) -> str:
     """The human-readable answer: the answers, then numbered sources with the answer marked in its passage."""
+    if result.clarification is not None:
+        return result.clarification
     if result.no_answer:
         lines = ["Not found in the articles."]
         if result.passages:

@@ -51,6 +51,15 @@ def test_ask_json_is_one_object_with_checkable_offsets(index_dir: Path) -> None:
         assert decode(Path(answer["source"]))[answer["start"] : answer["end"]] == answer["text"]
 
 
+def test_ask_takes_the_earlier_questions_of_a_conversation(index_dir: Path) -> None:
+    where = ("--articles", str(SEEDS), "--index-dir", str(index_dir))
+    code, out, _ = _run("ask", "--json", "--history", "Who is Sung Kim?", "What did he tell reporters?", *where)
+    _, asked_back, _ = _run("ask", "What did she say?", *where)
+
+    assert code == 0 and json.loads(out)["asked"] == "What did Sung Kim tell reporters?"
+    assert asked_back.strip() == "Who do you mean by 'she'?"
+
+
 def test_ask_declines_in_words(index_dir: Path) -> None:
     args = ("ask", "Who won the 2018 FIFA World Cup?", "--articles", str(SEEDS), "--index-dir", str(index_dir))
     code, out, _ = _run(*args)

@@ -1,7 +1,7 @@
 """The browser chat (Gradio): questions with cited answers, the articles panel, examples and settings.
 
 The page is built around one `ChatService` shared by every tab. Each tab keeps its own conversation (the chat
-messages, and the plain question/answer turns that follow-up questions are resolved against) in Gradio state, so
+messages, and the turns, with their answers, that follow-ups refer back to) in Gradio state, so
 tabs asking at once never see each other's history.
 """
 
@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from qa.app.citations import answer_html, articles_html, plain_answer
+from qa.app.citations import answer_html, articles_html
 from qa.app.service import ChatService, Update
 from qa.errors import USER_ERRORS, ArticleError
 from qa.ingest.files import SUFFIXES
 
 if TYPE_CHECKING:
-    from qa.ask.followup import Turn
+    from qa.ask.followup.turns import Turn
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def _wire_chat(service: ChatService, chat: _ChatColumn, settings: _SettingsPanel
     """Asking, by Enter, "Ask" or an example: the question shows at once (unqueued), then the answer streams in.
 
     :param settings: read afresh for every question.
-    :param turns: the tab's plain question/answer turns, that follow-up questions are resolved against.
+    :param turns: the tab's turns (questions, answers, the articles that answered), that follow-ups refer back to.
     """
 
     def show_question(message: str, history: Messages) -> tuple[Any, Any]:
@@ -184,10 +184,10 @@ def _wire_chat(service: ChatService, chat: _ChatColumn, settings: _SettingsPanel
             logger.exception("Answering %r failed.", asked)
             yield [*history, {"role": "assistant", "content": f"Sorry, that failed: {error}"}], past
             return
-        from qa.ask.followup import Turn
+        from qa.ask.followup.turns import Turn
 
         message = answer_html(result, service.passage, show_scores, service.folder)
-        yield [*history, {"role": "assistant", "content": message}], [*past, Turn(asked, plain_answer(result))]
+        yield [*history, {"role": "assistant", "content": message}], [*past, Turn.of(result)]
 
     chatbot, question = chat.chatbot, chat.question
     chat_inputs = [chatbot, turns, settings.top_k, settings.reader, settings.scores]

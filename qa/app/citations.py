@@ -44,6 +44,8 @@ def answer_html(
     :param show_scores: add the reader's score to each answer and the retrieval score to each passage.
     :param folder: the articles folder, to name files by their path in it rather than in full.
     """
+    if result.clarification is not None:
+        return f'<p class="qa-clarify">{literal(result.clarification)}</p>'
     if result.no_answer:
         return _declined(result, show_scores, folder)
     understood = (
@@ -58,11 +60,6 @@ def answer_html(
     )
     sources = "".join(_source(number, answer, lookup, folder) for number, answer in enumerate(result.answers, start=1))
     return f'{understood}<ul class="qa-answers">{lines}</ul><div class="qa-sources"><b>Sources</b>{sources}</div>'
-
-
-def plain_answer(result: Result) -> str:
-    """The answer as plain text, for the conversation history that follow-up questions are resolved against."""
-    return "" if result.no_answer else " ".join(answer.text for answer in result.answers)
 
 
 def articles_html(rows: list[tuple[str, str, int]]) -> str:

@@ -23,7 +23,7 @@ from qa.ingest.uploads import Added, add_files, add_text, remove
 
 if TYPE_CHECKING:  # the heavy modules (torch, Haystack, spaCy) load in the background thread, not on import
     from qa.ask.bot import Bot
-    from qa.ask.followup import Turn
+    from qa.ask.followup.turns import Turn
     from qa.ask.result import Passage, Result
     from qa.index.report import IndexReport
 

@@ -2,8 +2,9 @@
 
 Every surface (CLI, chat, evaluation, Python) goes through one `Bot` and one Haystack `Pipeline`
 (embed → dense ∥ BM25 → fuse → read), so what is measured is what users get. The Bot's own work is what the
-pipeline cannot know: resolving follow-up pronouns first (`qa.ask.followup`), and afterwards turning passage
-offsets into offsets in the original article files and merging duplicates (`qa.ask.cite`).
+pipeline cannot know: making a follow-up whole first (`qa.ask.followup`: its pronouns and ellipsis resolved
+against the conversation, whose articles retrieval then prefers), and afterwards turning passage offsets into
+offsets in the original article files and merging duplicates (`qa.ask.cite`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from haystack import Pipeline
 
 from qa import config, precision
 from qa.ask import cite
-from qa.ask.followup import Turn, resolve
+from qa.ask.followup.resolve import Resolution, needs_resolving, resolve
+from qa.ask.followup.turns import Turn
 from qa.ask.question import check_question, check_top_k
 from qa.ask.result import Passage, Result
 from qa.ask.retrieve import CANDIDATES_PER_RESULT, retrieval_pipeline
@@ -24,6 +26,9 @@ from qa.index.index import Index
 from qa.index.report import IndexReport
 from qa.index.settings import IndexSettings
 from qa.readers.choose import make_reader
+
+# The articles of the latest answered turns that a follow-up's retrieval prefers.
+MAX_CONVERSATION_ARTICLES = 3
 
 
 class Bot:
@@ -35,6 +40,7 @@ class Bot:
         result = bot.ask("What did Sung Kim say?")
         print(result.answers[0].text, result.answers[0].source)
         bot.ask("What did he tell reporters?", history=["Who is Sung Kim?"])
+        bot.ask("What did she say?").clarification    # "Who do you mean by 'she'?"
     """
 
     def __init__(
@@ -89,21 +95,42 @@ class Bot:
         return report
 
     def ask(self, question: str, history: Sequence[Turn | str] = (), top_k: int | None = None) -> Result:
-        """Answer `question`, resolving "he", "she", "it", "they" against `history` (earlier turns, oldest first).
+        """Answer `question` in the conversation `history` (earlier turns, oldest first).
+
+        "he", "it", "there", "then" and elliptical questions ("And the US?", "When?") are resolved against the
+        earlier turns, and passages of the articles that answered them are preferred. A turn given as a plain
+        question is answered first, as the chat would have answered it; a `Turn` carries its answer already. A
+        personal pronoun that nothing earlier refers to is not guessed at: the `Result` holds a `clarification`.
 
         :param top_k: passages retrieved and read for this question only; by default the Bot's `top_k`.
-        :raises QuestionError: for an empty or overlong question, or a `top_k` that is not a number from 1 to
-            `qa.config.MAX_TOP_K`.
+        :raises QuestionError: for an empty or overlong question (or earlier question), or a `top_k` that is not
+            a number from 1 to `qa.config.MAX_TOP_K`.
         """
         question = check_question(question)
         top_k = self.top_k if top_k is None else check_top_k(top_k)
-        asked = _resolved(question, history)
+        turns = self._turns(history, top_k)
+        resolution = _resolution(question, turns)
+        if resolution.clarification is not None:
+            return Result(question, question, [], no_answer=True, clarification=resolution.clarification)
+        # Which referent a follow-up means is partly a matter of sense: the likeliest reading the reader can answer
+        # wins ("How much will Crossrail cost?", not "... the Treasury cost?"); the likeliest, if none can be.
+        first = None
+        for asked in resolution.readings:
+            result = self._answer(question, asked, _articles(turns), top_k)
+            if result.answers:
+                return result
+            first = first or result
+        return first
+
+    def _answer(self, question: str, asked: str, articles: list[str], top_k: int) -> Result:
+        """Retrieve and read `asked`, the whole form of `question`, preferring passages of `articles`."""
         candidates = top_k * CANDIDATES_PER_RESULT
         output = self.pipeline.run(
             {
                 "embedder": {"text": asked},
                 "dense": {"top_k": candidates},
                 "bm25": {"query": asked, "top_k": candidates},
+                "conversation": {"query": asked, "articles": articles, "top_k": candidates},
                 "joiner": {"top_k": top_k},
                 "reader": {"query": asked, "top_k": top_k},
             },
@@ -112,6 +139,13 @@ class Bot:
         passages = [cite.passage(document, self.articles) for document in output["joiner"]["documents"]]
         answers = cite.cited_answers(output["reader"]["answers"], top_k, self.articles)
         return Result(question, asked, answers, no_answer=not answers, passages=passages)
+
+    def _turns(self, history: Sequence[Turn | str], top_k: int) -> list[Turn]:
+        """`history` as turns with their answers: each plain question is asked here, after the turns before it."""
+        turns: list[Turn] = []
+        for turn in history:
+            turns.append(turn if isinstance(turn, Turn) else Turn.of(self.ask(turn, list(turns), top_k)))
+        return turns
 
     def passage(self, article_id: str, number: int) -> Passage | None:
         """Passage `number` (from 1) of an indexed article, or None if it has no such passage.
@@ -124,12 +158,18 @@ class Bot:
         return cite.passage(self.index.document(f"{article_id}-{number}"), self.articles)
 
 
-def _resolved(question: str, history: Sequence[Turn | str]) -> str:
-    """The question with its pronouns resolved against `history`; spaCy, which only that needs, loads (and is even
-    imported) on the first question that has a history, so that a first answer does not wait for it."""
-    if not history:
-        return question
+def _resolution(question: str, turns: Sequence[Turn]) -> Resolution:
+    """What `question` means after `turns`; spaCy, which only that needs, loads (and is even imported) on the first
+    question that may refer back, so that a first answer does not wait for it."""
+    if not needs_resolving(question, turns):
+        return Resolution(question)
     from qa.nlp import SPACY_LOCK, load_spacy
 
     with SPACY_LOCK:
-        return resolve(question, history, load_spacy())
+        return resolve(question, turns, load_spacy())
+
+
+def _articles(turns: Sequence[Turn]) -> list[str]:
+    """The articles that answered the conversation, latest turn first: the third retriever searches these."""
+    latest_first = dict.fromkeys(article for turn in reversed(turns) for article in turn.articles)
+    return list(latest_first)[:MAX_CONVERSATION_ARTICLES]

@@ -53,6 +53,8 @@ class Result:
 
     :param asked: the question as the pipeline saw it, after follow-up pronouns were resolved.
     :param no_answer: the articles do not answer it; `answers` is empty and `passages` holds the closest ones.
+    :param clarification: a question back, when the question refers to someone nothing earlier names ("Who do you
+        mean by 'she'?"); then it was not answered (`no_answer`) and nothing was retrieved.
     """
 
     question: str
@@ -60,12 +62,15 @@ class Result:
     answers: list[Answer]
     no_answer: bool
     passages: list[Passage] = field(default_factory=list)
+    clarification: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `qa ask --json` object."""
         keys = ("text", "score", "title", "source", "start", "end", "context")
         return {
             "question": self.question,
+            "asked": self.asked,
             "answers": [{key: asdict(answer)[key] for key in keys} for answer in self.answers],
             "no_answer": self.no_answer,
+            "clarification": self.clarification,
         }

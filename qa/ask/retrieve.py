@@ -2,7 +2,8 @@
 
 Dense retrieval finds paraphrases ("talks" for "negotiations"); BM25 finds the rare exact words dense retrieval
 blurs (names, numbers). Reciprocal rank fusion (Haystack's `DocumentJoiner`) needs no score calibration between
-the two.
+the two. In a conversation a third ranking joins them: BM25 among the passages of the articles that answered the
+previous turns, so that "How much will it cost?" after a question about the PSP finds the price in the PSP article.
 """
 
 from __future__ import annotations
@@ -48,6 +49,28 @@ class BM25Retriever(_IndexRetriever):
 
 
 @component
+class ConversationRetriever(_IndexRetriever):
+    """Retrieves passages by BM25 from the articles a conversation has been answered from; nothing without them.
+
+    Usage example::
+
+        retriever = ConversationRetriever(index, top_k=5)
+        documents = retriever.run(query="How much will it cost?", articles=["tech-psp"])["documents"]
+    """
+
+    @component.output_types(documents=list[Document])
+    def run(
+        self, query: str = "", articles: list[str] | None = None, top_k: int | None = None
+    ) -> dict[str, list[Document]]:
+        """The passages of `articles` that best match `query`'s words, best first, with their BM25 score."""
+        known = self.index.articles  # an article removed since the turn that cited it is skipped
+        passages = {article: known[article]["passages"] for article in articles or () if article in known}
+        ids = [f"{article}-{number}" for article, count in passages.items() for number in range(1, count + 1)]
+        found = self.index.bm25.search_among(query, ids, top_k or self.top_k) if query else []
+        return {"documents": [replace(self.index.document(i), score=score) for i, score in found]}
+
+
+@component
 class DenseRetriever(_IndexRetriever):
     """Retrieves passages from an `Index` by embedding similarity, through its dense store (FAISS or a server).
 
@@ -66,7 +89,8 @@ class DenseRetriever(_IndexRetriever):
 def retrieval_pipeline(index: Index, settings: IndexSettings, top_k: int) -> Pipeline:
     """A pipeline from a question to its `top_k` fused passages.
 
-    Inputs: `embedder.text` and `bm25.query` (both the question). Output: `joiner.documents`. Add a reader by
+    Inputs: `embedder.text` and `bm25.query` (both the question); in a conversation, also `conversation.query` and
+    `conversation.articles` (those that answered the previous turns). Output: `joiner.documents`. Add a reader by
     connecting `joiner.documents` to it.
     """
     if top_k < 1:
@@ -76,8 +100,10 @@ def retrieval_pipeline(index: Index, settings: IndexSettings, top_k: int) -> Pip
     pipeline.add_component("embedder", text_embedder(settings))
     pipeline.add_component("dense", DenseRetriever(index, top_k=candidates))
     pipeline.add_component("bm25", BM25Retriever(index, top_k=candidates))
+    pipeline.add_component("conversation", ConversationRetriever(index, top_k=candidates))
     pipeline.add_component("joiner", DocumentJoiner(join_mode="reciprocal_rank_fusion", top_k=top_k))
     pipeline.connect("embedder.embedding", "dense.query_embedding")
     pipeline.connect("dense.documents", "joiner.documents")
     pipeline.connect("bm25.documents", "joiner.documents")
+    pipeline.connect("conversation.documents", "joiner.documents")
     return pipeline

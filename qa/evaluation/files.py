@@ -6,8 +6,9 @@ not malformed: it is kept, and the evaluation scores the bot's refusal.
 
 Formats, by file suffix:
 
-- `.jsonl`: one `{"question": str, "answers": [str, ...]}` per line, optional `"id"` and `"title"`; an empty
-  `answers` list means the articles do not answer the question.
+- `.jsonl`: one `{"question": str, "answers": [str, ...]}` per line, optional `"id"`, `"title"`, `"kind"` and
+  `"history"` (the earlier questions of a conversation, oldest first: the question is a follow-up asked after them);
+  an empty `answers` list means the articles do not answer the question.
 - `.csv`: a header with `question` and `answer` columns (optional `id`, `title`); several rows with the same
   question give it several accepted answers; a question whose rows all have an empty answer has none.
 - `.json`: SQuAD v1.1 or v2.0 (`{"data": [{"title", "paragraphs": [{"context", "qas": [...]}]}]}`); a v2.0
@@ -29,6 +30,8 @@ from qa.ingest.files import decode
 from qa.ingest.records import jsonl_records
 
 FORMATS = {".jsonl": "JSONL", ".csv": "CSV", ".json": "SQuAD JSON"}
+# The kind of a question asked with a history, where the file gives it none.
+FOLLOW_UP = "followup"
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,8 @@ class QAPair:
     :param context: the paragraph the question was written from (SQuAD files only): what a closed-book
         evaluation reads it with.
     :param kind: the kind of question, where the file says so (a `kind` field or column: "quote", "when", ...);
-        the report scores each kind apart.
+        the report scores each kind apart. A question with a history and no kind is a "followup".
+    :param history: the questions asked before this one in its conversation, oldest first (JSONL files only).
     """
 
     id: str
@@ -49,6 +53,7 @@ class QAPair:
     title: str | None = None
     context: str | None = None
     kind: str | None = None
+    history: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -124,16 +129,24 @@ def _jsonl_pairs(text: str, path: Path) -> list[QAPair]:
         answers = record["answers"]
         if not isinstance(answers, list) or not all(isinstance(answer, str) for answer in answers):
             raise QAFileError(f"{where}: 'answers' must be a list of strings ([] for no answer), got {answers!r:.80}.")
+        history = _history(record.get("history", []), where)
         pairs.append(
             QAPair(
                 id=_optional(record, "id", where) or line,
                 question=question,
                 answers=_accepted(answers),
                 title=_optional(record, "title", where),
-                kind=_optional(record, "kind", where),
+                kind=_optional(record, "kind", where) or (FOLLOW_UP if history else None),
+                history=history,
             )
         )
     return pairs
+
+
+def _history(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(question, str) and question.strip() for question in value):
+        raise QAFileError(f"{where}: 'history' must be a list of the earlier questions, got {value!r:.80}.")
+    return tuple(value)
 
 
 def _csv_pairs(text: str, path: Path) -> list[QAPair]:

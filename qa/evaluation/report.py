@@ -58,6 +58,8 @@ def render_table(evaluation: Evaluation) -> str:
         text += ["", "Worst answered:"]
         for row in worst:
             text.append(f"- {_one_line(row.question) or '(empty question)'}")
+            if row.asked:
+                text.append(f"  understood as: {_one_line(row.asked)}")
             text.append(f"  expected: {_expected(row)}")
             text.append(f"  answered: {_answered(row)}  (F1 {row.f1:.2f})")
     return "\n".join(text)
@@ -85,7 +87,8 @@ def render_html(evaluation: Evaluation) -> str:
     )
     worst = "\n".join(
         "<tr>"
-        f"<td>{escape(_one_line(row.question, 300)) or '<em>(empty)</em>'}</td>"
+        f"<td>{escape(_one_line(row.question, 300)) or '<em>(empty)</em>'}"
+        f"{f'<br><small>understood as: {escape(_one_line(row.asked, 300))}</small>' if row.asked else ''}</td>"
         f"<td>{escape(_expected(row))}</td>"
         f"<td>{escape(_answered(row))}</td>"
         f"<td class=num>{row.f1:.2f}</td>"

@@ -60,6 +60,8 @@ class Row:
     :param error: why the bot did not take the question (`QuestionError`'s message), or how it failed.
     :param confidence: the top answer's score (None when the bot declined): for a reader whose scores are
         calibrated, the probability that the answer is right.
+    :param history: the earlier questions it was asked after (a follow-up), oldest first.
+    :param asked: the question as the bot understood it, where that differs (a follow-up's pronouns resolved).
     """
 
     id: str
@@ -77,6 +79,8 @@ class Row:
     error: str | None = None
     kind: str | None = None
     confidence: float | None = None
+    history: list[str] = field(default_factory=list)
+    asked: str | None = None
 
     @property
     def right(self) -> bool:
@@ -233,7 +237,7 @@ def score_question(bot: Bot | ClosedBook, pair: QAPair) -> Row:
         if isinstance(bot, ClosedBook):
             result = bot.ask(pair.question, pair.context or "", pair.title or "")
         else:
-            result = bot.ask(pair.question)
+            result = bot.ask(pair.question, history=pair.history)
     except QuestionError as refused:
         error = str(refused)
     except Exception as failure:  # one question must not end a run of thousands; it is reported in its row
@@ -260,6 +264,8 @@ def score_question(bot: Bot | ClosedBook, pair: QAPair) -> Row:
         error=error,
         kind=pair.kind,
         confidence=top.score if top is not None else None,
+        history=list(pair.history),
+        asked=result.asked if result is not None and result.asked != pair.question else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -67,6 +68,20 @@ class BM25:
             return []
         found, scores = self.model.retrieve(tokens, k=min(top_k, len(self.ids)), show_progress=False)
         return [(self.ids[i], float(s)) for i, s in zip(found[0], scores[0], strict=True) if s > 0]
+
+    def search_among(self, query: str, ids: Iterable[str], top_k: int) -> list[tuple[str, float]]:
+        """`search`, but only among the passages `ids` (those of the articles a conversation is about)."""
+        tokens = self.tokenize([query])
+        rows = [self._rows[i] for i in ids if i in self._rows]
+        if not rows or not tokens[0]:
+            return []
+        scores = self.model.get_scores(tokens[0])[rows]
+        best = sorted(range(len(rows)), key=lambda n: -scores[n])[:top_k]
+        return [(self.ids[rows[n]], float(scores[n])) for n in best if scores[n] > 0]
+
+    @functools.cached_property
+    def _rows(self) -> dict[str, int]:
+        return {passage_id: row for row, passage_id in enumerate(self.ids)}
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True)

@@ -50,7 +50,7 @@ def test_it_is_ready_before_it_has_found_examples(service: ChatService) -> None:
 
 @pytest.mark.slow
 def test_a_follow_up_is_resolved_against_the_sessions_turns(service: ChatService) -> None:
-    from qa.ask.followup import Turn
+    from qa.ask.followup.turns import Turn
 
     result = service.ask("What did he say?", [Turn("Who is Sung Kim?", "Biden's special envoy")])
 

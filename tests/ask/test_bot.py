@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import Bot, QuestionError, Result
+from qa import Bot, QuestionError, Result, Turn
 from qa.ingest.files import decode
 from tests.conftest import DATA, SEEDS, quotes_sung_kim, shared_file
 
@@ -122,7 +122,13 @@ def test_unanswerable_is_declined_with_closest_passages(seed_bot: Bot, question:
     assert result.no_answer
     assert result.answers == []
     assert result.passages and all(p.text for p in result.passages)
-    assert result.to_json() == {"question": question, "answers": [], "no_answer": True}
+    assert result.to_json() == {
+        "question": question,
+        "asked": question,
+        "answers": [],
+        "no_answer": True,
+        "clarification": None,
+    }
 
 
 def test_follow_up_resolves_he_from_the_previous_turn(seed_bot: Bot) -> None:
@@ -130,6 +136,48 @@ def test_follow_up_resolves_he_from_the_previous_turn(seed_bot: Bot) -> None:
 
     assert result.asked == "What did Sung Kim say?"
     assert quotes_sung_kim(result.answers[0].text)
+
+
+def test_he_is_the_person_the_previous_answer_named_not_the_last_name_mentioned(seed_bot: Bot) -> None:
+    history = ["What did Sung Kim say?", "Who called the launches very regrettable?"]
+    previous = seed_bot.ask(history[1], history[:1])
+    result = seed_bot.ask("How many ballistic missiles did he say there were?", history)
+
+    assert previous.answers and "Kishida" in previous.answers[0].text  # answered by the bot itself, as in the chat
+    assert "Kishida" in result.asked and "Sung Kim" not in result.asked
+    assert result.answers and "two" in result.answers[0].text
+
+
+def test_a_pronoun_with_nothing_to_refer_to_gets_a_question_back(seed_bot: Bot) -> None:
+    result = seed_bot.ask("What did she say?")
+
+    assert result.clarification == "Who do you mean by 'she'?"
+    assert result.no_answer and not result.answers and not result.passages
+    assert result.to_json()["clarification"] == result.clarification
+
+
+def test_a_follow_up_prefers_the_article_that_answered_the_previous_turn(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "handheld.txt").write_text(
+        "Sony launches its PSP handheld in Europe\n\nSony has launched the PSP games handheld in Europe, after its "
+        "launch in Japan last year.\n\nThe machine will sell for 179 euros in the shops from September, the firm said.",
+        encoding="utf-8",
+    )
+    (articles / "rail.txt").write_text(
+        "Rail link price rises again\n\nThe new rail link will cost more than planned. How much will it cost in the "
+        "end? The cost is now put at 15bn pounds, and the cost may rise again, officials said of the cost.",
+        encoding="utf-8",
+    )
+    bot = Bot(articles, tmp_path / "index", progress_bar=False)
+    alone = bot.ask("How much will it sell for?")
+    previous = bot.ask("What has Sony launched in Europe?")
+    followed = bot.ask("How much will it sell for?", [Turn.of(previous)])
+
+    assert alone.passages[0].source.endswith("rail.txt")  # the question alone finds the other article first
+    assert previous.answers and previous.answers[0].source.endswith("handheld.txt")
+    assert followed.passages[0].source.endswith("handheld.txt")
+    assert followed.answers and "179 euros" in followed.answers[0].text
 
 
 @pytest.mark.parametrize(
@@ -153,7 +201,7 @@ def test_a_bad_top_k_gets_a_clear_error(seed_bot: Bot, top_k: object) -> None:
 def test_json_shape(seed_bot: Bot) -> None:
     payload = seed_bot.ask("What did Sung Kim say?").to_json()
 
-    assert set(payload) == {"question", "answers", "no_answer"}
+    assert set(payload) == {"question", "asked", "answers", "no_answer", "clarification"}
     assert set(payload["answers"][0]) == {"text", "score", "title", "source", "start", "end", "context"}
     scores = [answer["score"] for answer in payload["answers"]]
     assert scores == sorted(scores, reverse=True)

@@ -64,6 +64,21 @@ def test_jsonl(tmp_path: Path) -> None:
     assert [pair.answerable for pair in qa_set.pairs] == [True, False]
 
 
+def test_a_jsonl_history_makes_a_follow_up(tmp_path: Path) -> None:
+    lines = [
+        {"question": "What did he say?", "answers": ["x"], "history": ["Who is Sung Kim?"]},
+        {"question": "And then?", "answers": [], "history": ["Q1", "Q2"], "kind": "ellipsis"},
+    ]
+    path = _write(tmp_path, "q.jsonl", "\n".join(json.dumps(line) for line in lines))
+
+    pairs = load_qa_file(path).pairs
+
+    assert [(pair.history, pair.kind) for pair in pairs] == [
+        (("Who is Sung Kim?",), "followup"),
+        (("Q1", "Q2"), "ellipsis"),
+    ]
+
+
 def test_csv_groups_rows_of_one_question(tmp_path: Path) -> None:
     text = (
         "\ufeffQuestion,Answer\n"
@@ -149,6 +164,8 @@ def test_the_shared_squad_dev_file() -> None:
         ("q.jsonl", '{"question": "a", "answers": "b"}', "q.jsonl, line 1: 'answers' must be a list of strings"),
         ("q.jsonl", '{"question": "a", "answers": [1]}', "q.jsonl, line 1: 'answers' must be a list of strings"),
         ("q.jsonl", '{"question": "a", "answers": [], "id": [1]}', "q.jsonl, line 1: 'id' must be a string"),
+        ("q.jsonl", '{"question": "a", "answers": [], "history": "b"}', "line 1: 'history' must be a list of the"),
+        ("q.jsonl", '{"question": "a", "answers": [], "history": [" "]}', "line 1: 'history' must be a list of the"),
         ("q.csv", "query,response\na,b\n", "q.csv, line 1: the header needs 'question' and 'answer' columns; it lacks"),
         ("q.csv", "question,answer\na,b\nc,d,e\n", "q.csv, line 3: 3 fields where the header has 2."),
         ("q.csv", 'question,answer\na,b\n"c,d\n', "q.csv, line 3: 1 fields where the header has 2."),

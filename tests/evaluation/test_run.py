@@ -158,6 +158,24 @@ def test_html_escapes_user_text(seed_bot: Bot, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_follow_ups_are_asked_with_their_history_and_scored_as_their_own_row(seed_bot: Bot, tmp_path: Path) -> None:
+    records = [
+        {"question": "Who is Sung Kim?", "answers": ["Sung Kim"]},
+        {
+            "question": "What did he tell reporters?",
+            "answers": ["Our intent remains the same"],
+            "history": ["Who is Sung Kim?"],
+        },
+    ]
+    result = run_evaluation(seed_bot, load_qa_file(_jsonl(tmp_path, records)), progress_bar=False)
+    follow_up = result.rows[1]
+
+    assert follow_up.history == ["Who is Sung Kim?"] and follow_up.asked == "What did Sung Kim tell reporters?"
+    assert list(result.metrics.by_kind) == ["followup"] and result.metrics.by_kind["followup"].questions == 1
+    assert "- followup: 1 questions" in render_table(result)
+
+
+@pytest.mark.slow
 def test_evaluate_from_python_with_an_articles_folder(tmp_path: Path) -> None:
     path = _jsonl(tmp_path, QUESTIONS[:1])
 
