@@ -114,12 +114,12 @@ class Bot:
             return Result(question, question, [], no_answer=True, clarification=resolution.clarification)
         # Which referent a follow-up means is partly a matter of sense: the likeliest reading the reader can answer
         # wins ("How much will Crossrail cost?", not "... the Treasury cost?"); the likeliest, if none can be.
-        first = None
-        for asked in resolution.readings:
-            result = self._answer(question, asked, _articles(turns), top_k)
+        articles = _articles(turns)
+        first = self._answer(question, resolution.asked, articles, top_k)
+        for asked in resolution.alternatives if not first.answers else ():
+            result = self._answer(question, asked, articles, top_k)
             if result.answers:
                 return result
-            first = first or result
         return first
 
     def _answer(self, question: str, asked: str, articles: list[str], top_k: int) -> Result:
