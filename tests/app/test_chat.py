@@ -93,6 +93,24 @@ def test_a_follow_up_question_uses_the_conversation(page: Page) -> None:
     assert quotes_sung_kim(text)
 
 
+def test_he_is_the_person_the_previous_answer_named(browser: Browser, app_url: str) -> None:
+    """Sung Kim is the name mentioned last; the previous answer named Kishida, and "he" is Kishida."""
+    tab = open_chat(browser, app_url)
+    assert quotes_sung_kim(ask(tab, "What did Sung Kim say?").inner_text())
+    assert "Kishida" in ask(tab, "Who called the launches very regrettable?").inner_text()
+    text = ask(tab, "How many ballistic missiles did he say there were?").inner_text()
+
+    assert re.search(r"Understood as: How many ballistic missiles did [\w ]*Kishida say there were\?", text)
+    assert "two" in text
+    tab.close()
+
+
+def test_a_pronoun_nothing_refers_to_is_asked_about(browser: Browser, app_url: str) -> None:
+    tab = open_chat(browser, app_url)  # a new conversation: nobody for "she" to be
+    assert ask(tab, "What did she say?").inner_text().strip() == "Who do you mean by 'she'?"
+    tab.close()
+
+
 def test_an_empty_or_blank_question_leaves_the_conversation_as_it_was(page: Page) -> None:
     conversation = page.locator("#qa-chat .message").all_inner_texts()
     assert len(conversation) >= 4  # the questions so far and their answers
