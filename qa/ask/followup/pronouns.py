@@ -97,11 +97,11 @@ def resolve_pronouns(doc: Doc, history: Sequence[Turn], nlp: Language) -> Rewrit
         return Rewrite((doc.text,), tuple(unresolved))
     first = edits[0][1]
     questions = []
-    for referent in referents[first]:
-        chosen = {kinds: [referent] if kinds == first else found for kinds, found in referents.items()}
-        questions.append(
-            _rewritten(doc.text, [(token, _replacement(token, chosen[kinds][0])) for token, kinds in edits])
-        )
+    for referent in referents[first]:  # each reading varies the first pronoun's referent, the others take their best
+        replacements = [
+            (token, _replacement(token, referent if kinds == first else referents[kinds][0])) for token, kinds in edits
+        ]
+        questions.append(_rewritten(doc.text, replacements))
     return Rewrite(tuple(dict.fromkeys(questions)), tuple(unresolved))
 
 
