@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+from qa.errors import IndexingError
+
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+_NOT_ALLOWED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
 @contextlib.contextmanager
@@ -84,3 +90,23 @@ def _sha256(path: Path) -> str:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def unwritable(directory: Path, error: OSError) -> IndexingError:
+    """The one sentence a user sees when an index cannot be written: what happened, and what to do.
+
+    A build writes a new generation beside the current one and switches the manifest last, so whatever failed,
+    the index that was there before is still whole; the message says so.
+    """
+    where = f" ({error.filename})" if error.filename else ""
+    reason = (error.strerror or "cannot be written").lower()
+    if error.errno in _NO_SPACE:
+        return IndexingError(
+            f"The disk holding {directory} is full: free some space and run again (the previous index is kept)."
+        )
+    if error.errno in _NOT_ALLOWED:
+        return IndexingError(
+            f"Cannot write the index in {directory}: {reason}{where}. Make it writable or choose another folder "
+            "with --index-dir or QA_INDEX_DIR (the previous index is kept)."
+        )
+    return IndexingError(f"Cannot write the index in {directory}: {reason}{where} (the previous index is kept).")

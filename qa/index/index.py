@@ -28,7 +28,7 @@ from haystack import Document
 from qa.errors import IndexingError
 from qa.index.bm25 import BM25
 from qa.index.build import Builder
-from qa.index.disk import checksums, damaged_file, fsync_tree, locked, locked_if_free, write_atomically
+from qa.index.disk import checksums, damaged_file, fsync_tree, locked, locked_if_free, unwritable, write_atomically
 from qa.index.folder import FORMAT_VERSION, MANIFEST, fingerprint
 from qa.index.report import IndexReport
 from qa.index.settings import IndexSettings
@@ -40,6 +40,7 @@ from qa.ingest.files import SUFFIXES, article_files, articles_root
 
 logger = logging.getLogger(__name__)
 
+_NO_INDEX = "no index yet"
 _MANIFEST_KEYS = frozenset({"format", "fingerprint", "generation", "settings", "articles"})
 
 
@@ -97,18 +98,12 @@ class Index:
                 current = cls._load(directory)
             except _Unusable as problem:
                 report.rebuilt_because = str(problem)
-                if directory.joinpath(MANIFEST).exists():
+                if str(problem) != _NO_INDEX:
                     logger.warning("The index in %s cannot be used (%s); rebuilding it.", directory, problem)
         if current is None or current.manifest["fingerprint"] != wanted:
-            with locked(directory):
-                if not rebuild:  # another process may have brought it up to date while this one waited
-                    with contextlib.suppress(_Unusable):
-                        current = cls._load(directory)
-                if current is not None and current.manifest["fingerprint"] == wanted:
-                    report.rebuilt_because = None
-                else:
-                    current = cls._update(folder, directory, settings, wanted, current, report, progress_bar)
-        _sweep(directory, current.manifest["generation"])
+            current = cls._locked_update(folder, directory, settings, wanted, current, rebuild, report, progress_bar)
+        else:  # an update removes what it can itself
+            _sweep(directory, current.manifest["generation"])
         report.articles, report.passages = len(current.articles), current.store.count()
         report.skipped = [Skipped(**skip) for skip in current.manifest.get("skipped", [])]
         report.seconds = time.perf_counter() - started
@@ -121,9 +116,9 @@ class Index:
         :raises _Unusable: for a missing, damaged or outdated index.
         """
         manifest_path = directory / MANIFEST
-        if not manifest_path.exists():
-            raise _Unusable("no index yet")
         try:
+            if not manifest_path.exists():
+                raise _Unusable(_NO_INDEX)
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             if not isinstance(manifest, dict):
                 raise _Unusable("its manifest.json is not an index manifest")
@@ -143,11 +138,41 @@ class Index:
             raise
         except StoreError as error:
             raise _Unusable(str(error)) from error
+        except PermissionError as error:
+            raise _Unusable(f"{error.filename} cannot be read: permission denied") from error
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as error:
             raise _Unusable(f"it is damaged: {type(error).__name__}: {error}") from error
         if store.count() != len(bm25.ids):
             raise _Unusable("its files disagree on the number of passages")
         return cls(directory, store, bm25, manifest)
+
+    @classmethod
+    def _locked_update(
+        cls,
+        folder: Path,
+        directory: Path,
+        settings: IndexSettings,
+        fingerprint: str,
+        current: Index | None,
+        rebuild: bool,
+        report: IndexReport,
+        progress_bar: bool,
+    ) -> Index:
+        """`_update` under the writer's lock, unless another process brought the index up to date meanwhile.
+
+        :raises IndexingError: with one sentence, for a disk that is full or a folder that cannot be written.
+        """
+        try:
+            with locked(directory):
+                if not rebuild:
+                    with contextlib.suppress(_Unusable):
+                        current = cls._load(directory)
+                if current is not None and current.manifest["fingerprint"] == fingerprint:
+                    report.rebuilt_because = None
+                    return current
+                return cls._update(folder, directory, settings, fingerprint, current, report, progress_bar)
+        except OSError as error:
+            raise unwritable(directory, error) from error
 
     @classmethod
     def _update(
@@ -237,10 +262,16 @@ def _leftovers(directory: Path, keep: set[str]) -> list[Path]:
 
 
 def _remove_leftovers(directory: Path, keep: set[str]) -> None:
-    """Delete `_leftovers`, with what their stores keep elsewhere; the caller holds the writer's lock."""
+    """Delete `_leftovers`, with what their stores keep elsewhere; the caller holds the writer's lock.
+
+    One that cannot be deleted (its permissions taken away) is named and left; the index in use does not need it.
+    """
     for entry in _leftovers(directory, keep):
-        discard(entry)
-        shutil.rmtree(entry, ignore_errors=True)
+        try:
+            discard(entry)
+            shutil.rmtree(entry)
+        except OSError as error:
+            logger.warning("Could not delete the old index folder %s: %s.", entry, error.strerror)
 
 
 def _sweep(directory: Path, in_use: str) -> None:

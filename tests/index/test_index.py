@@ -24,7 +24,8 @@ from qa.index.index import Index
 from qa.index.report import IndexReport
 from qa.index.settings import IndexSettings, text_embedder
 from qa.index.stores.faiss_store import FaissStore
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT
+from tests.index.conftest import open_index
 from tests.made_files import CSV, LONG_SENTENCE, page, write_pdf
 
 SEED_NAME = "seed-north-korea.txt"
@@ -37,10 +38,6 @@ BEES = (
     "The agriculture ministry promised emergency grants to beekeepers. "
     "Farmers fear that orchards will not be pollinated this spring."
 )
-
-
-def open_index(folder: Path, directory: Path, **kwargs: Any) -> tuple[Index, IndexReport]:
-    return Index.open(folder, directory, progress_bar=False, **kwargs)
 
 
 def generations(directory: Path) -> list[str]:
@@ -96,22 +93,6 @@ def assert_consistent(index: Index) -> None:
     assert set(index.bm25.ids) == ids and len(index.bm25.ids) == len(ids)
     assert sum(meta["passages"] for meta in index.articles.values()) == len(ids)
     assert {i.rsplit("-", 1)[0] for i in ids} == set(index.articles)
-
-
-@pytest.fixture(scope="module")
-def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of the seed articles, built once; tests copy it."""
-    directory = tmp_path_factory.mktemp("seed-index") / "index"
-    open_index(SEEDS, directory)
-    return directory
-
-
-@pytest.fixture
-def index_dir(seed_index: Path, tmp_path: Path) -> Path:
-    """A private copy of the seed index, up to date for the `articles_dir` fixture."""
-    directory = tmp_path / "index"
-    shutil.copytree(seed_index, directory)
-    return directory
 
 
 # --- building and updating -------------------------------------------------------------------------------------

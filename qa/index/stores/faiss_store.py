@@ -17,6 +17,7 @@ full rewrite at each update. Here only the vectors
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import shutil
 import sqlite3
@@ -107,11 +108,12 @@ class FaissStore(DenseStore):
         path = directory / cls.PASSAGES
         if previous is not None:
             shutil.copyfile(previous.directory / cls.PASSAGES, path)
-        database = sqlite3.connect(path, check_same_thread=False)
-        database.execute(
-            "CREATE TABLE IF NOT EXISTS passages (row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, content TEXT, "
-            "meta TEXT NOT NULL)"
-        )
+        with _writing():
+            database = sqlite3.connect(path, check_same_thread=False)
+            database.execute(
+                "CREATE TABLE IF NOT EXISTS passages (row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, content TEXT, "
+                "meta TEXT NOT NULL)"
+            )
         vectors = previous.vectors if previous is not None else _build(np.zeros(0, "int64"), _no_vectors())
         return cls(directory, vectors, database, writable=True)
 
@@ -123,7 +125,7 @@ class FaissStore(DenseStore):
             raise ValueError("Every passage written to the store needs its embedding.")
         rows = np.arange(self._next_row, self._next_row + len(documents), dtype="int64")
         self._next_row += len(documents)
-        with self._lock:
+        with self._lock, _writing():
             self._database.executemany(
                 "INSERT INTO passages (row, id, content, meta) VALUES (?, ?, ?, ?)",
                 [
@@ -135,7 +137,7 @@ class FaissStore(DenseStore):
 
     def delete(self, ids: Collection[str]) -> None:
         self._check_writable()
-        with self._lock:
+        with self._lock, _writing():
             for batch in _batches(list(ids), 500):
                 marks = ",".join("?" * len(batch))
                 found = self._database.execute(f"SELECT row FROM passages WHERE id IN ({marks})", batch).fetchall()
@@ -155,8 +157,10 @@ class FaissStore(DenseStore):
         kept = [(rows[~np.isin(rows, dropped)], vectors[~np.isin(rows, dropped)]) for rows, vectors in parts]
         self.vectors = _build(np.concatenate([p[0] for p in kept]), np.concatenate([p[1] for p in kept]))
         self._pending, self._dropped = [], set()
-        faiss.write_index(self.vectors, str(self.directory / self.VECTORS))
-        with self._lock:
+        # Serialised here and written by Python, so that a full disk is an `OSError` with its errno rather than a
+        # `RuntimeError` from inside FAISS.
+        (self.directory / self.VECTORS).write_bytes(faiss.serialize_index(self.vectors).tobytes())
+        with self._lock, _writing():
             self._database.commit()
 
     def search(self, embedding: Sequence[float], top_k: int) -> list[Document]:
@@ -219,6 +223,22 @@ class FaissStore(DenseStore):
     def _check_writable(self) -> None:
         if not self._writable:
             raise StoreError(f"The store in {self.directory} is a committed generation; derive a new one to change it.")
+
+
+# What a failed SQLite write means for the disk, so that callers handle it as they handle any failed write. Keys are
+# SQLite's primary result codes: SQLITE_READONLY, SQLITE_FULL, SQLITE_CANTOPEN.
+_SQLITE_ERRNO = {8: errno.EROFS, 13: errno.ENOSPC, 14: errno.EACCES}
+
+
+@contextlib.contextmanager
+def _writing() -> Iterator[None]:
+    """Writes to the passages database; a full disk or a folder that cannot be written becomes an `OSError`."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        # An extended code's low byte is its primary code; Python 3.10 gives no code, only the message.
+        primary = int(getattr(error, "sqlite_errorcode", 0)) & 0xFF
+        raise OSError(_SQLITE_ERRNO.get(primary, errno.EIO), str(error)) from error
 
 
 def empty_index(approximate: bool) -> Any:
