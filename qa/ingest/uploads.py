@@ -21,6 +21,9 @@ from qa.ingest.read import read_file
 
 UPLOADS = "uploads"
 _UNSAFE = re.compile(r"[^\w.-]+")
+# File systems bound a name in bytes (255 on ext4, APFS, NTFS), not in characters: 80 characters of a script that
+# takes four bytes each are already too long. This leaves room for the "-<number>" and the suffix.
+_STEM_BYTES = 200
 
 
 @dataclass
@@ -60,7 +63,7 @@ def add_text(folder: Path, title: str, text: str) -> str:
     content = f"{title}\n\n{text}\n".encode()
     if len(content) > MAX_FILE_BYTES:
         raise ArticleError(f"The text is {len(content):,} bytes; the limit is {MAX_FILE_BYTES:,}.")
-    target = _free_name(folder, f"{title[:80]}.txt")
+    target = _free_name(folder, f"{title}.txt")
     target.write_bytes(content)
     return target.relative_to(folder).as_posix()
 
@@ -93,7 +96,8 @@ def _free_name(folder: Path, name: str) -> Path:
     directory = folder / UPLOADS
     directory.mkdir(parents=True, exist_ok=True)
     stem, suffix = Path(name).stem, Path(name).suffix.lower()
-    stem = _UNSAFE.sub("-", stem).strip("-.") or "article"
+    stem = _UNSAFE.sub("-", stem).encode()[:_STEM_BYTES].decode(errors="ignore")  # never half a character
+    stem = stem.strip("-.") or "article"
     target = directory / f"{stem}{suffix}"
     number = 1
     while target.exists():

@@ -94,6 +94,20 @@ def test_pasted_text_needs_a_title_and_a_body(folder: Path, title: str, text: st
         uploads.add_text(folder, title, text)
 
 
+@pytest.mark.parametrize("character", ["𠀀", "é", "a"])
+def test_a_long_title_in_any_script_makes_a_name_the_file_system_takes(folder: Path, character: str) -> None:
+    title = character * 300
+
+    saved = uploads.add_text(folder, title, "A body of text.")
+    again = uploads.add_text(folder, title, "Another body of text.")
+
+    assert saved != again
+    for name in (saved, again):
+        assert len(Path(name).name.encode()) <= 255
+        assert (folder / name).read_text(encoding="utf-8").startswith(title)
+        assert Path(name).stem.startswith(character * 10)
+
+
 def test_remove_takes_back_what_was_saved(folder: Path) -> None:
     saved = uploads.add_text(folder, "Gone", "Soon removed.")
 
