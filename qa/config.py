@@ -14,12 +14,16 @@ the same variables (`ENV`), so a flag, then the variable, then the default decid
 | `QA_PRECISION` | `bf16`, `fp32` or `auto`: how the encoders and the learned reader compute (`qa.precision`) | `auto` |
 | `QA_AUTH` | `USER:PASSWORD` the chat app asks for before it shows anything | none (no login) |
 | `QA_READER_MODELS` | model directories the chat app offers as readers, separated by `os.pathsep` | none |
+| `QA_MAX_FOLDER_BYTES` | the most bytes of article files a folder may hold (`0`: no limit) | 1 GB |
+| `QA_ANY_FOLDER` | `1` indexes even the file system's root, a system folder or the home folder | refused |
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from qa.errors import SettingError
 
 _ROOT = Path(__file__).resolve().parent.parent
 SEEDS = _ROOT / "seeds"
@@ -36,6 +40,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 # Larger files are read up to this many bytes (see `qa.ingest.files.read_bytes`); also the chat's upload limit.
 MAX_FILE_BYTES = 25_000_000
+# A folder holding more article bytes than this is most likely not a folder of articles (a disk, a download
+# folder): indexing 1 GB of text would take hours on a laptop. About 400,000 news articles of BBC size.
+MAX_FOLDER_BYTES = 1_000_000_000
 MAX_QUESTION_CHARS = 1000
 # Passages read per question at most: beyond this a question takes seconds and answers no better.
 MAX_TOP_K = 100
@@ -54,6 +61,8 @@ class ENV:
     PRECISION = "QA_PRECISION"
     AUTH = "QA_AUTH"
     READER_MODELS = "QA_READER_MODELS"
+    MAX_FOLDER_BYTES = "QA_MAX_FOLDER_BYTES"
+    ANY_FOLDER = "QA_ANY_FOLDER"
 
 
 # Offline by default: models load from installed packages or local paths, never from a hub, and nothing phones
@@ -127,3 +136,20 @@ def reader_models() -> list[Path]:
 def downloads_allowed() -> bool:
     """Whether a transformers reader model may be downloaded: only where the user set `HF_HUB_OFFLINE=0`."""
     return os.environ.get("HF_HUB_OFFLINE", "0") not in ("1", "true", "True", "yes")
+
+
+def max_folder_bytes() -> int | None:
+    """How many bytes of article files a folder may hold: `$QA_MAX_FOLDER_BYTES`, else `MAX_FOLDER_BYTES`; None for
+    no limit (`0`).
+
+    :raises SettingError: for a value that is not a whole number of bytes.
+    """
+    value = (os.environ.get(ENV.MAX_FOLDER_BYTES) or str(MAX_FOLDER_BYTES)).strip().replace("_", "")
+    if not value.isdigit():
+        raise SettingError(f"{ENV.MAX_FOLDER_BYTES} must be a number of bytes (0 for no limit), not '{value}'.")
+    return int(value) or None
+
+
+def any_folder() -> bool:
+    """Whether `$QA_ANY_FOLDER` allows indexing a folder that is never one of articles (see `qa.ingest.files`)."""
+    return os.environ.get(ENV.ANY_FOLDER, "").strip().lower() in ("1", "true", "yes")

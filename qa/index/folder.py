@@ -9,6 +9,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from qa import config
+from qa.config import ENV
+from qa.errors import ArticleError
 from qa.index.settings import IndexSettings
 from qa.ingest.files import article_files
 
@@ -34,21 +36,34 @@ def articles_folder(articles: str | Path | None, directory: str | Path) -> Path:
 def fingerprint(folder: Path, directory: Path, settings: IndexSettings) -> str:
     """A hash of every candidate file's path, size, modification time and first and last `SAMPLE_BYTES`, with the
     settings and the format: it changes when a file does, and costs the same for a 60 GB file as for a small one
-    (every `qa ask` computes it)."""
+    (every `qa ask` computes it).
+
+    :raises ArticleError: once the files add up to more than `config.max_folder_bytes()`, before anything is read
+        whole: a folder that large is most likely not the one meant.
+    """
+    limit = config.max_folder_bytes()
+    total = 0
     digest = hashlib.sha256(json.dumps([FORMAT_VERSION, asdict(settings)]).encode())
     for path in article_files(folder, exclude=directory):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         with contextlib.suppress(OSError):
-            digest.update(_file_sample(path))
+            size, sample = _file_sample(path)
+            digest.update(sample)
+            total += size
+        if limit is not None and total > limit:
+            raise ArticleError(
+                f"'{folder}' holds more than {limit:,} bytes of article files, the most a folder may hold: is it the "
+                f"right folder? Set {ENV.MAX_FOLDER_BYTES} to a larger number of bytes (0 for no limit) to index it."
+            )
     return digest.hexdigest()
 
 
-def _file_sample(path: Path) -> bytes:
-    """What the fingerprint reads of one file: its size and modification time, and its first and last bytes."""
+def _file_sample(path: Path) -> tuple[int, bytes]:
+    """A file's size, and what the fingerprint reads of it: size and modification time, first and last bytes."""
     status = path.stat()
     with path.open("rb") as handle:
         head = handle.read(SAMPLE_BYTES)
         if status.st_size > 2 * SAMPLE_BYTES:
             handle.seek(-SAMPLE_BYTES, 2)
         tail = handle.read(SAMPLE_BYTES)
-    return f"{status.st_size}:{status.st_mtime_ns}:".encode() + hashlib.sha256(head + tail).digest()
+    return status.st_size, f"{status.st_size}:{status.st_mtime_ns}:".encode() + hashlib.sha256(head + tail).digest()

@@ -10,7 +10,8 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from qa.config import MAX_FILE_BYTES
+from qa import config
+from qa.config import ENV, MAX_FILE_BYTES
 from qa.errors import ArticleError
 from qa.ingest.decode import decode_bytes
 
@@ -24,17 +25,17 @@ def articles_root(folder: str | Path) -> Path:
 
     :raises ArticleError: if it is not a directory, or is one that is never a folder of articles: the file system's
         root, a system folder or the home folder, where indexing would read every file of the machine or the user
-        (a slip of `--articles ~` or `/`, not a wish).
+        (a slip of `--articles ~` or `/`, not a wish), unless `$QA_ANY_FOLDER` says it is one.
     """
     root = Path(folder).expanduser()
     if not root.is_dir():
         raise ArticleError(f"Articles folder '{folder}' does not exist or is not a directory.")
     resolved = root.resolve()
-    if resolved in _never_articles():
+    if resolved in _never_articles() and not config.any_folder():
         raise ArticleError(
             f"'{folder}' is {'your home folder' if resolved == _home() else 'a system folder'}, not a folder of "
             "articles: indexing it would read every file below it. Put the articles in a folder of their own and "
-            "give that folder."
+            f"give that folder (or set {ENV.ANY_FOLDER}=1 to index it anyway)."
         )
     return resolved
 

@@ -18,7 +18,7 @@ import pytest
 
 import qa.index.build
 import qa.index.disk
-from qa.errors import ArticleError, IndexingError
+from qa.errors import ArticleError, IndexingError, SettingError
 from qa.index.folder import MANIFEST, fingerprint
 from qa.index.index import Index
 from qa.index.report import IndexReport
@@ -177,6 +177,25 @@ def test_the_fingerprint_reads_a_bounded_part_of_a_large_file(articles_dir: Path
         handle.seek(-1, 2)
         handle.write(b"x")  # a change at its very end still changes the fingerprint
     assert fingerprint(articles_dir.resolve(), index_dir.resolve(), IndexSettings()) != before
+
+
+def test_a_folder_larger_than_the_limit_stops_with_a_message(
+    articles_dir: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    size = (articles_dir / SEED_NAME).stat().st_size
+    (articles_dir / "more.txt").write_text(BEES, encoding="utf-8")
+    before = (index_dir / MANIFEST).read_bytes()
+    monkeypatch.setenv("QA_MAX_FOLDER_BYTES", str(size + 10))
+
+    with pytest.raises(ArticleError, match=f"holds more than {size + 10:,} bytes of article files.*QA_MAX_FOLDER"):
+        open_index(articles_dir, index_dir)
+    assert (index_dir / MANIFEST).read_bytes() == before
+
+    monkeypatch.setenv("QA_MAX_FOLDER_BYTES", "0")  # no limit
+    assert open_index(articles_dir, index_dir)[1].added == 1
+    monkeypatch.setenv("QA_MAX_FOLDER_BYTES", "a lot")
+    with pytest.raises(SettingError, match="QA_MAX_FOLDER_BYTES must be a number of bytes"):
+        open_index(articles_dir, index_dir)
 
 
 def test_a_long_article_is_embedded_a_chunk_at_a_time(
