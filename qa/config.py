@@ -7,7 +7,7 @@ the same variables (`ENV`), so a flag, then the variable, then the default decid
 | variable | what | default |
 | --- | --- | --- |
 | `QA_ARTICLES` | the articles folder | the folder the index was last built from, else the bundled `seeds/` |
-| `QA_INDEX_DIR` | where the index is kept | `index/` beside `qa/` |
+| `QA_INDEX_DIR` | where the index is kept | `index/` in the working directory |
 | `QA_STORE` | the dense store: `faiss` or `milvus` | `faiss` |
 | `QA_MILVUS_URI`, `QA_MILVUS_TOKEN` | the Milvus server and its credentials | `http://127.0.0.1:19530`, none |
 | `QA_HOST`, `QA_PORT` | where the chat app listens | `127.0.0.1`, `7860` |
@@ -25,11 +25,15 @@ from pathlib import Path
 
 from qa.errors import SettingError
 
-_ROOT = Path(__file__).resolve().parent.parent
-SEEDS = _ROOT / "seeds"
-DEFAULT_INDEX_DIR = _ROOT / "index"
+_PACKAGE = Path(__file__).resolve().parent
+# The bundled articles: `seeds/` at the top of a source checkout (an editable install too), `qa/seeds/` in an
+# installed wheel, where the build puts them.
+SEEDS = _PACKAGE / "seeds" if (_PACKAGE / "seeds").is_dir() else _PACKAGE.parent / "seeds"
+# Relative, so in the working directory: never inside an installed package, which may be read-only and is replaced
+# by the next upgrade. In a checkout, the README's commands run at its top, where `index/` is ignored by git.
+DEFAULT_INDEX_DIR = Path("index")
 # The learned reader shipped in the package; `qa train-reader` writes elsewhere unless told to replace it.
-SHIPPED_READER = Path(__file__).resolve().parent / "readers" / "learned" / "model"
+SHIPPED_READER = _PACKAGE / "readers" / "learned" / "model"
 DEFAULT_TRAINING_OUTPUT = Path("trained-reader")
 DEFAULT_TOP_K = 5
 # The reader used unless one is named: see `qa.readers.choose`.
