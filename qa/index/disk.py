@@ -6,6 +6,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,16 +14,23 @@ from pathlib import Path
 
 from qa.errors import IndexingError
 
+logger = logging.getLogger(__name__)
+
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
 _NOT_ALLOWED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
 @contextlib.contextmanager
 def locked(directory: Path) -> Iterator[None]:
-    """One writer at a time per index directory (other processes wait)."""
+    """One writer at a time per index directory: others wait, and say so (a long build would otherwise leave a
+    `qa ask` silent for minutes)."""
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.warning("Another process is updating the index in %s; waiting for it to finish.", directory)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:

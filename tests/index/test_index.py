@@ -573,7 +573,7 @@ def test_emptied_folder_keeps_the_previous_index(
 
 
 @pytest.mark.slow
-def test_a_writer_waits_for_the_lock(articles_dir: Path, index_dir: Path) -> None:
+def test_a_writer_waits_for_the_lock(articles_dir: Path, index_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     (articles_dir / "bees.txt").write_text(BEES, encoding="utf-8")
     reports: list[IndexReport] = []
     writer = threading.Thread(target=lambda: reports.append(open_index(articles_dir, index_dir)[1]))
@@ -581,6 +581,7 @@ def test_a_writer_waits_for_the_lock(articles_dir: Path, index_dir: Path) -> Non
         writer.start()
         writer.join(timeout=1.5)
         assert writer.is_alive(), "the update went ahead while another writer held the lock"
+        assert f"Another process is updating the index in {index_dir}; waiting" in caplog.text
     writer.join(timeout=60)
     assert not writer.is_alive()
     assert reports and reports[0].added == 1
