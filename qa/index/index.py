@@ -101,8 +101,18 @@ class Index:
                 if str(problem) != _NO_INDEX:
                     logger.warning("The index in %s cannot be used (%s); rebuilding it.", directory, problem)
         if current is None or current.manifest["fingerprint"] != wanted:
-            current = cls._locked_update(folder, directory, settings, wanted, current, rebuild, report, progress_bar)
-        else:  # an update removes what it can itself
+            try:
+                with locked(directory):
+                    if not rebuild:  # another process may have brought it up to date while this one waited
+                        with contextlib.suppress(_Unusable):
+                            current = cls._load(directory)
+                    if current is not None and current.manifest["fingerprint"] == wanted:
+                        report.rebuilt_because = None
+                    else:
+                        current = cls._update(folder, directory, settings, wanted, current, report, progress_bar)
+            except OSError as error:  # a full disk, a folder that cannot be written: one sentence
+                raise unwritable(directory, error) from error
+        else:  # an update removes leftovers itself
             _sweep(directory, current.manifest["generation"])
         report.articles, report.passages = len(current.articles), current.store.count()
         report.skipped = [Skipped(**skip) for skip in current.manifest.get("skipped", [])]
@@ -145,34 +155,6 @@ class Index:
         if store.count() != len(bm25.ids):
             raise _Unusable("its files disagree on the number of passages")
         return cls(directory, store, bm25, manifest)
-
-    @classmethod
-    def _locked_update(
-        cls,
-        folder: Path,
-        directory: Path,
-        settings: IndexSettings,
-        fingerprint: str,
-        current: Index | None,
-        rebuild: bool,
-        report: IndexReport,
-        progress_bar: bool,
-    ) -> Index:
-        """`_update` under the writer's lock, unless another process brought the index up to date meanwhile.
-
-        :raises IndexingError: with one sentence, for a disk that is full or a folder that cannot be written.
-        """
-        try:
-            with locked(directory):
-                if not rebuild:
-                    with contextlib.suppress(_Unusable):
-                        current = cls._load(directory)
-                if current is not None and current.manifest["fingerprint"] == fingerprint:
-                    report.rebuilt_because = None
-                    return current
-                return cls._update(folder, directory, settings, fingerprint, current, report, progress_bar)
-        except OSError as error:
-            raise unwritable(directory, error) from error
 
     @classmethod
     def _update(
