@@ -38,8 +38,9 @@ def fingerprint(folder: Path, directory: Path, settings: IndexSettings) -> str:
     settings and the format: it changes when a file does, and costs the same for a 60 GB file as for a small one
     (every `qa ask` computes it).
 
-    :raises ArticleError: once the files add up to more than `config.max_folder_bytes()`, before anything is read
-        whole: a folder that large is most likely not the one meant.
+    :raises ArticleError: once what indexing would read of the files (each up to `config.MAX_FILE_BYTES`) adds up
+        to more than `config.max_folder_bytes()`, before any is read whole: such a folder is most likely not the
+        one meant.
     """
     limit = config.max_folder_bytes()
     total = 0
@@ -49,7 +50,7 @@ def fingerprint(folder: Path, directory: Path, settings: IndexSettings) -> str:
         with contextlib.suppress(OSError):
             size, sample = _file_sample(path)
             digest.update(sample)
-            total += size
+            total += min(size, config.MAX_FILE_BYTES)  # what indexing reads of it (`qa.ingest.files.read_bytes`)
         if limit is not None and total > limit:
             raise ArticleError(
                 f"'{folder}' holds more than {limit:,} bytes of article files, the most a folder may hold: is it the "
