@@ -4,7 +4,7 @@
         [--index-dir DIR] [--reuse-index] [--sample 1024] [--repeat 2] [--skip-app]
 
 1. The raw encoder: `--sample` real passages of the corpus embedded by the MiniLM encoder alone, in float32 and in
-   bfloat16 autocast (passages/s), and the lowest cosine between the two embeddings of a passage.
+   bfloat16 (passages/s), and the lowest cosine between the two embeddings of a passage.
 2. Indexing: the whole folder indexed from nothing into `--index-dir` (passages/s, and its ratio to the raw
    encoder's throughput in the precision `QA_PRECISION` chooses, measured in step 1 of the same run). With
    `--reuse-index` the index already there is opened instead.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 from haystack import Document, Pipeline, component
 from haystack.components.joiners import DocumentJoiner
 
@@ -81,9 +82,10 @@ class DenseRetriever(_IndexRetriever):
     """
 
     @component.output_types(documents=list[Document])
-    def run(self, query_embedding: list[float], top_k: int | None = None) -> dict[str, list[Document]]:
-        """The passages nearest to the question's embedding, best first, `score` their cosine similarity."""
-        return {"documents": self.index.store.search(query_embedding, top_k or self.top_k)}
+    def run(self, query_embedding: np.ndarray, top_k: int | None = None) -> dict[str, list[Document]]:
+        """The passages nearest to the question's embedding (an array: see `qa.index.embed`), best first, `score`
+        their cosine similarity."""
+        return {"documents": self.index.store.search(query_embedding.tolist(), top_k or self.top_k)}
 
 
 def retrieval_pipeline(index: Index, settings: IndexSettings, top_k: int) -> Pipeline:

@@ -1,12 +1,14 @@
 """The sentence-transformers encoders of passages and of questions, as Haystack components.
 
-Haystack's own embedders cannot run the model under bfloat16 autocast, which about doubles its throughput on a CPU
-with matrix units (`qa.precision`). These do, and besides:
+Haystack's own embedders cannot run the model in bfloat16, which about doubles its throughput on a CPU with matrix
+units (`qa.precision`). These do, and besides:
 
 - one loaded model per process serves both components and every `Bot`;
 - its fast tokenizer, which two threads must not use at once ("Already borrowed", huggingface/tokenizers#537),
   is guarded by a lock held only while tokenizing, so the chat's workers can embed questions while an upload embeds
-  passages: the forward passes run side by side.
+  passages: the forward passes run side by side;
+- a question's embedding is a numpy array, not a list: Haystack's pipeline deep-copies every component's inputs,
+  a list element by element (8 ms for 384 floats here, more than the dense search), an array in one step.
 
 The text embedded for a passage is its title and its content joined by a newline, as Haystack's
 `meta_fields_to_embed=["title"]` does, so indexes built before these components keep their meaning.
@@ -24,6 +26,7 @@ import numpy as np
 from haystack import Document, component
 
 from qa import precision
+from qa.precision import Weights
 
 # Passages per forward pass: past 32 the throughput no longer grows on a 2-core CPU (`benchmarks/speed.py`).
 BATCH_SIZE = 32
@@ -31,27 +34,33 @@ BATCH_SIZE = 32
 
 @dataclass(frozen=True)
 class Encoder:
-    """A loaded sentence-transformers model and the lock around its tokenizer."""
+    """A loaded sentence-transformers model (in both precisions) and the lock around its tokenizer."""
 
-    model: Any
+    weights: Weights
     lock: threading.Lock
+
+    @property
+    def model(self) -> Any:
+        """The model in the precision `qa.precision` chooses: its tokenizer and settings are those of both."""
+        return self.weights.model(precision.bf16())
 
     def encode(self, texts: Sequence[str], bf16: bool, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Unit-length float32 embeddings of `texts`, in their order.
 
-        Texts are batched by length, longest first, so a batch pads little; with `bf16` the forward pass runs in
-        bfloat16 autocast and its output is converted back to float32.
+        Texts are batched by length, longest first, so a batch pads little; with `bf16` the forward pass runs on the
+        bfloat16 weights and its output is converted back to float32.
         """
         import torch
 
+        model = self.weights.model(bf16)
         embeddings = np.zeros((len(texts), self.model.get_embedding_dimension()), dtype=np.float32)
         order = np.argsort([-len(text) for text in texts], kind="stable")
         for start in range(0, len(texts), batch_size):
             batch = order[start : start + batch_size]
             with self.lock:
                 features = self.model.preprocess([texts[i] for i in batch])
-            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                pooled = self.model(features)["sentence_embedding"]
+            with torch.inference_mode():
+                pooled = model(features)["sentence_embedding"]
             embeddings[batch] = torch.nn.functional.normalize(pooled.float(), dim=1).numpy()
         return embeddings
 
@@ -61,7 +70,10 @@ def load_encoder(path: str) -> Encoder:
     """The model at `path` (a local directory), loaded once per process."""
     from sentence_transformers import SentenceTransformer
 
-    return Encoder(SentenceTransformer(path, device="cpu", local_files_only=True), threading.Lock())
+    def load(dtype: Any) -> Any:
+        return SentenceTransformer(path, device="cpu", local_files_only=True, model_kwargs={"dtype": dtype})
+
+    return Encoder(Weights(load), threading.Lock())
 
 
 class _Embedder:
@@ -73,7 +85,7 @@ class _Embedder:
         self._encoder: Encoder | None = None
 
     def warm_up(self) -> None:
-        self._loaded()
+        self._loaded().weights.model(precision.bf16())  # the bfloat16 copy too, if it will be used
 
     def _loaded(self) -> Encoder:
         if self._encoder is None:
@@ -116,11 +128,10 @@ class QueryEmbedder(_Embedder):
         embedding = QueryEmbedder(IndexSettings().model_path()).run(text="What did Sung Kim say?")["embedding"]
     """
 
-    @component.output_types(embedding=list[float])
-    def run(self, text: str) -> dict[str, list[float]]:
-        """The question's embedding (unit length)."""
-        embedding: list[float] = self._encode([text])[0].tolist()
-        return {"embedding": embedding}
+    @component.output_types(embedding=np.ndarray)
+    def run(self, text: str) -> dict[str, np.ndarray]:
+        """The question's embedding (unit length, float32)."""
+        return {"embedding": self._encode([text])[0]}
 
 
 def passage_text(document: Document) -> str:

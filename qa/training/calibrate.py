@@ -9,6 +9,7 @@ one half). The threshold is then the probability that gets the most validation q
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,20 +60,16 @@ def calibrate(model: Any, tokenizer: Any, questions: Sequence[SquadExample], con
 
 
 def best_spans(model: Any, tokenizer: Any, questions: Sequence[SquadExample], config: Any) -> list[Span | None]:
-    """Each question's best span (by margin) in its own context, or None where the model finds none."""
+    """Each question's best span (by margin) in its own context, or None where the model finds none.
+
+    With `config.bf16` it reads as the reader will: on a bfloat16 copy of the weights.
+    """
+    reading = copy.deepcopy(model).to(torch.bfloat16) if config.bf16 else model
     found: list[Span | None] = []
     for first in range(0, len(questions), 32):
         chunk = questions[first : first + 32]
-        spans = predict_spans(
-            model,
-            tokenizer,
-            [q.question for q in chunk],
-            [q.context for q in chunk],
-            config.max_length,
-            config.stride,
-            per_window=1,
-            bf16=config.bf16,
-        )
+        asked, contexts = [q.question for q in chunk], [q.context for q in chunk]
+        spans = predict_spans(reading, tokenizer, asked, contexts, config.max_length, config.stride, 1)
         best: dict[int, Span] = {}
         for span in spans:  # best first
             best.setdefault(span.context, span)

@@ -60,7 +60,7 @@ def test_reads_held_out_articles_well(reader: LearnedReader, normans: list) -> N
 
     sample = normans[:60]
     loaded = reader._loaded
-    spans = best_spans(loaded.model, loaded.tokenizer, sample, loaded)
+    spans = best_spans(loaded.model(), loaded.tokenizer, sample, loaded)
     scores = [f1_score(e.context[s.start : s.end] if s else "", e.answers) for e, s in zip(sample, spans, strict=True)]
     assert sum(scores) / len(scores) >= 0.6
     answered = [reader.run(query=e.question, documents=[Document(content=e.context)])["answers"][0] for e in sample]
@@ -169,3 +169,24 @@ def test_declines_most_unanswerable_squad2_questions_it_never_saw() -> None:
     assert sum(d and u for d, u in zip(declined, unanswerable, strict=True)) >= 0.6 * sum(unanswerable)
     # It is cautious: on this article it answered 13 of the 34 answerable questions when measured.
     assert sum(not d and not u for d, u in zip(declined, unanswerable, strict=True)) >= 0.3 * (60 - sum(unanswerable))
+
+
+def test_bf16_and_fp32_readings_pick_the_same_answers(normans: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bfloat16 weights are a faster copy, not another model: on held-out questions the best span is the same
+    as float32's for nearly all, and its probability moves by little; `QA_PRECISION=fp32` really reads in float32."""
+    import torch
+
+    reader = LearnedReader()
+    examples = normans[:40]
+    tops = {}
+    for name in ("fp32", "bf16"):
+        monkeypatch.setenv("QA_PRECISION", name)
+        reader.warm_up()
+        assert reader._loaded is not None
+        dtype = next(reader._loaded.model().parameters()).dtype
+        assert dtype == (torch.float32 if name == "fp32" else torch.bfloat16)
+        tops[name] = [_top(reader, e.question, [Document(content=e.context)]) for e in examples]
+    same = [a.data == b.data for a, b in zip(tops["fp32"], tops["bf16"], strict=True)]
+    assert sum(same) >= 0.95 * len(examples), f"{sum(same)} of {len(examples)} the same"
+    moved = max(abs(a.score - b.score) for a, b, kept in zip(tops["fp32"], tops["bf16"], same, strict=True) if kept)
+    assert moved < 0.05, f"a probability moved by {moved:.3f}"

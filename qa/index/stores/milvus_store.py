@@ -139,7 +139,7 @@ class MilvusStore(DenseStore):
             raise ValueError(f"top_k must be at least 1, not {top_k}.")
         found = self.client.search(
             self.collection,
-            data=[list(embedding)],
+            data=[[float(value) for value in embedding]],
             anns_field="vector",
             search_params={**_SEARCH, "params": {"ef": max(HNSW_EF_SEARCH, top_k)}},
             limit=top_k,

@@ -5,10 +5,11 @@ the best spans (`qa.readers.learned.spans`). Each span's score is the probabilit
 from the calibration fitted at training time (`qa.readers.learned.calibration`); when even the best is under the
 threshold the reader declines, as the rule-based reader does when no passage supports the question.
 
-A model trained in bfloat16 (`reader.json` says so) reads in bfloat16 autocast where `qa.precision` says so (by
-default where the CPU has bfloat16 matrix units), about twice as fast as float32. Torch's dynamic int8
-quantization (`quantize=True`) costs 8 points of F1 on held-out SQuAD articles (`benchmarks/readers.py`), and
-torch has deprecated it.
+A model trained in bfloat16 (`reader.json` says so) reads on a bfloat16 copy of its weights where `qa.precision`
+says so (by default where the CPU has bfloat16 matrix units): a question's five passages in 68 ms here (p50,
+`benchmarks/speed.py`), against 100 ms under bfloat16 autocast and about 160 ms in float32.
+Torch's dynamic int8 quantization (`quantize=True`) costs 8 points of F1 on held-out SQuAD articles
+(`benchmarks/readers.py`), and torch has deprecated it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from haystack import Document, ExtractedAnswer, component
 from qa import precision
 from qa.config import SHIPPED_READER
 from qa.errors import LearnedModelError
+from qa.precision import Weights
 from qa.readers.answers import overlapping
 from qa.readers.learned.calibration import Calibration
 from qa.readers.learned.spans import Span, predict_spans
@@ -38,13 +40,17 @@ SPANS_PER_WINDOW = 5
 class _Loaded:
     """A model ready to read, shared by every reader over the same directory."""
 
-    model: Any
+    weights: Weights
     tokenizer: Any
     calibration: Calibration
     max_length: int
     stride: int
     bf16: bool  # trained in bfloat16: may read in it
     lock: threading.Lock  # a fast tokenizer must not be used by two threads at once
+
+    def model(self) -> Any:
+        """The model to read with now: in bfloat16 where it was trained so and `qa.precision` says so."""
+        return self.weights.model(self.bf16 and precision.bf16())
 
 
 def is_learned_model(path: str | Path) -> bool:
@@ -92,6 +98,7 @@ class LearnedReader:
         """
         if self._loaded is None:
             self._loaded = _load(self.model, self.quantize)
+            self._loaded.model()  # the bfloat16 copy too, if it will be used
 
     @component.output_types(answers=list[ExtractedAnswer])
     def run(self, query: str, documents: list[Document], top_k: int | None = None) -> dict[str, list[ExtractedAnswer]]:
@@ -108,14 +115,13 @@ class LearnedReader:
         if readable and query.strip():
             with loaded.lock:
                 spans = predict_spans(
-                    loaded.model,
+                    loaded.model(),
                     loaded.tokenizer,
                     [query] * len(readable),
                     [d.content or "" for d in readable],
                     loaded.max_length,
                     loaded.stride,
                     per_window=SPANS_PER_WINDOW,
-                    bf16=loaded.bf16 and precision.bf16(),
                 )
         answers: list[ExtractedAnswer] = []
         for span in spans:
@@ -163,15 +169,19 @@ def _load(path: Path, quantize: bool) -> _Loaded:
         raise LearnedModelError(
             f"{path} was saved by an older `qa train-reader`, whose reader could not decline: train it again."
         ) from error
-    model = AutoModelForQuestionAnswering.from_pretrained(path, dtype=torch.float32).eval()
-    if quantize:
-        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+    def load(dtype: Any) -> Any:
+        model = AutoModelForQuestionAnswering.from_pretrained(path, dtype=dtype).eval()
+        if quantize:
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return model
+
     return _Loaded(
-        model=model,
+        weights=Weights(load),
         tokenizer=AutoTokenizer.from_pretrained(path),
         calibration=calibration,
         max_length=settings["max_length"],
         stride=settings["stride"],
-        bf16=bool(settings.get("bf16", False)),
+        bf16=bool(settings.get("bf16", False)) and not quantize,  # int8 weights stay as they are
         lock=threading.Lock(),
     )

@@ -108,18 +108,17 @@ def predict_spans(
     max_length: int,
     stride: int,
     per_window: int = 3,
-    bf16: bool = False,
 ) -> list[Span]:
     """The best spans the model finds for each question/context pair, best first; `Span.context` is the pair's index.
 
-    With `bf16`, the model reads in bfloat16 autocast: on a CPU with AMX (or AVX-512 BF16) matrix units that is about
-    twice as fast as float32 (`benchmarks/speed.py`); the logits come back in float32 either way.
+    The model reads in its own precision (`qa.precision.Weights` gives its bfloat16 copy); spans are scored in
+    float32 either way.
 
     One forward pass over all the pairs' windows: the caller keeps the batch small enough (a question's top-k
     passages, or a few dozen evaluation pairs).
     """
     encoded = encode_windows(tokenizer, questions, contexts, max_length, stride)
     inputs = {key: encoded[key] for key in ("input_ids", "attention_mask", "token_type_ids") if key in encoded}
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+    with torch.inference_mode():
         output = model(**inputs)
     return best_spans(output.start_logits, output.end_logits, encoded, per_window)
