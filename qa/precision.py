@@ -50,7 +50,7 @@ class Weights:
     """A torch model loaded in the precision asked for: each precision at most once, and only when first asked.
 
     Both can be needed because the setting is read at each call; normally only one is ever loaded, straight from
-    disk in that precision (a float32 model copied to bfloat16 at start-up cost a cold `qa ask` time and memory).
+    disk in that precision, so a process holds one model's memory.
     """
 
     def __init__(self, load: Callable[[Any], Any]) -> None:

@@ -34,15 +34,10 @@ BATCH_SIZE = 32
 
 @dataclass(frozen=True)
 class Encoder:
-    """A loaded sentence-transformers model (in both precisions) and the lock around its tokenizer."""
+    """A sentence-transformers model (loaded in each precision when first used) and the lock around its tokenizer."""
 
     weights: Weights
     lock: threading.Lock
-
-    @property
-    def model(self) -> Any:
-        """The model in the precision `qa.precision` chooses: its tokenizer and settings are those of both."""
-        return self.weights.model(precision.bf16())
 
     def encode(self, texts: Sequence[str], bf16: bool, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Unit-length float32 embeddings of `texts`, in their order.
@@ -53,12 +48,12 @@ class Encoder:
         import torch
 
         model = self.weights.model(bf16)
-        embeddings = np.zeros((len(texts), self.model.get_embedding_dimension()), dtype=np.float32)
+        embeddings = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
         order = np.argsort([-len(text) for text in texts], kind="stable")
         for start in range(0, len(texts), batch_size):
             batch = order[start : start + batch_size]
             with self.lock:
-                features = self.model.preprocess([texts[i] for i in batch])
+                features = model.preprocess([texts[i] for i in batch])
             with torch.inference_mode():
                 pooled = model(features)["sentence_embedding"]
             embeddings[batch] = torch.nn.functional.normalize(pooled.float(), dim=1).numpy()
@@ -85,7 +80,7 @@ class _Embedder:
         self._encoder: Encoder | None = None
 
     def warm_up(self) -> None:
-        self._loaded().weights.model(precision.bf16())  # the bfloat16 copy too, if it will be used
+        self._loaded().weights.model(precision.bf16())  # in the precision questions will use
 
     def _loaded(self) -> Encoder:
         if self._encoder is None:

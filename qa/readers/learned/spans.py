@@ -111,8 +111,8 @@ def predict_spans(
 ) -> list[Span]:
     """The best spans the model finds for each question/context pair, best first; `Span.context` is the pair's index.
 
-    The model reads in its own precision (`qa.precision.Weights` gives its bfloat16 copy); spans are scored in
-    float32 either way.
+    The model reads in the precision it was loaded in (`qa.precision.Weights`); spans are scored in float32 either
+    way.
 
     One forward pass over all the pairs' windows: the caller keeps the batch small enough (a question's top-k
     passages, or a few dozen evaluation pairs).
