@@ -40,6 +40,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f"Env: {config.ENV.READER_MODELS} (directories separated by '{os.pathsep}').",
     )
     parser.add_argument(
+        "--no-watch",
+        dest="watch",
+        action="store_false",
+        help="Do not index files added to, changed in or removed from the articles folder while the app runs "
+        "(uploads from the page are still indexed).",
+    )
+    parser.add_argument(
         "--auth",
         default=config.auth(),
         metavar="USER:PASSWORD",
@@ -74,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     from qa.app.chat import CSS, THEME, build_app
     from qa.app.service import ChatService
 
-    service = ChatService(args.articles, args.index_dir, readers=args.readers)
+    service = ChatService(args.articles, args.index_dir, readers=args.readers, watch=args.watch)
     service.start()
     app = build_app(service).queue(default_concurrency_limit=4)
     app.launch(

@@ -117,21 +117,51 @@ def ask(
 @_articles_option
 @_index_option
 @click.option("--rebuild", is_flag=True, help="Start over instead of updating what changed.")
-def index(articles: Path | None, index_dir: Path, rebuild: bool) -> None:
+@click.option("--watch", is_flag=True, help="Then keep indexing files added, changed or removed, until Ctrl+C.")
+@click.option("--poll", is_flag=True, help="With --watch: look at the folder every 2 s (for network file systems).")
+def index(articles: Path | None, index_dir: Path, rebuild: bool, watch: bool, poll: bool) -> None:
     """Index the articles folder (only what changed since the last run).
 
-    Example:
+    Examples:
 
         qa index --articles path/to/folder
+
+        qa index --articles path/to/folder --watch
     """
     from qa.index.folder import articles_folder
     from qa.index.index import Index
 
     try:
-        _, report = Index.open(articles_folder(articles, index_dir), index_dir, rebuild=rebuild)
+        folder = articles_folder(articles, index_dir)
+        _, report = Index.open(folder, index_dir, rebuild=rebuild)
     except USER_ERRORS as error:
         raise click.ClickException(str(error)) from error
     _report(report, always=True)
+    if watch:
+        _watch(folder, index_dir, poll)
+
+
+def _watch(folder: Path, index_dir: Path, poll: bool) -> None:
+    """Index the folder's changes as they happen, saying what each update did, until interrupted."""
+    from qa.index.index import Index
+    from qa.index.watch import FolderWatcher
+
+    def update() -> None:
+        try:
+            _, report = Index.open(folder, index_dir, progress_bar=False)
+        except USER_ERRORS as error:  # e.g. the last article removed: said, and watching goes on
+            click.echo(f"{time.strftime('%H:%M:%S')} {error}", err=True)
+            return
+        if report.changed:
+            click.echo(f"{time.strftime('%H:%M:%S')} {report.summary()}", err=True)
+
+    with FolderWatcher(folder, update, ignore=index_dir, polling=poll):
+        click.echo(f"Watching {folder} for changes (Ctrl+C to stop).", err=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            click.echo("Stopped watching.", err=True)
 
 
 @cli.command("eval")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import qa.index.disk
 from qa.cli import cli
 from qa.config import SHIPPED_READER
 from qa.ingest.files import decode
@@ -215,3 +218,61 @@ def test_ask_answers_from_the_folder_last_indexed(tmp_path: Path, monkeypatch: p
     assert code == 0 and "Indexed" not in err  # no re-indexing of another folder
     assert answer["text"] == "Friday"
     assert Path(answer["source"]) == (articles / "port.md").resolve()
+
+
+@pytest.mark.slow
+def test_ask_answers_at_once_while_another_process_indexes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    articles, index = tmp_path / "articles", tmp_path / "index"
+    shutil.copytree(SEEDS, articles)
+    ask = ("ask", "When did North Korea launch the ballistic missile?", "--articles", str(articles))
+    _run(*ask, "--index-dir", str(index))
+    (articles / "extra.md").write_text("# Port strike ends\n\nDock workers in Rotterdam ended a strike on Friday.\n")
+
+    with qa.index.disk.locked(index):  # as a `qa index` in another process holds it
+        code, out, _ = _run(*ask, "--index-dir", str(index))
+
+    assert code == 0 and "Tuesday" in out
+    assert (
+        "Another process is updating the index" in caplog.text and "answering from the index as it was" in caplog.text
+    )
+    _, _, said = _run("index", "--articles", str(articles), "--index-dir", str(index))
+    assert "1 added" in said
+
+
+@pytest.mark.slow
+def test_index_watch_indexes_files_as_they_come_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    qa = Path(sys.executable).with_name("qa")
+    args = [str(qa), "index", "--watch", "--articles", str(articles), "--index-dir", str(tmp_path / "index")]
+    watcher = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = _lines_until(watcher, "Watching ")
+        (articles / "bees.txt").write_text(
+            "Honeybee colonies collapse across Norway\n\nBeekeepers in Norway lost half of their colonies.", "utf-8"
+        )
+        lines += _lines_until(watcher, "1 added")
+        (articles / "bees.txt").unlink()
+        lines += _lines_until(watcher, "1 removed")
+        watcher.send_signal(signal.SIGINT)
+        _, rest = watcher.communicate(timeout=60)
+    finally:
+        watcher.kill()
+    assert watcher.returncode == 0 and "Stopped watching." in rest
+    assert any(line.startswith("Indexed 1 articles") for line in lines)
+
+
+def _lines_until(process: subprocess.Popen[str], wanted: str, seconds: float = 120) -> list[str]:
+    """The lines `process` writes to stderr up to the first one containing `wanted`; it is killed after `seconds`."""
+    assert process.stderr is not None
+    lines: list[str] = []
+    deadline = threading.Timer(seconds, process.kill)  # a silent process would block `readline` for ever
+    deadline.start()
+    try:
+        while line := process.stderr.readline():
+            lines.append(line)
+            if wanted in line:
+                return lines
+    finally:
+        deadline.cancel()
+    raise AssertionError(f"no line with {wanted!r} in: {''.join(lines)}")

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 # How often the page re-checks a first load that is still running.
 LOADING_POLL_SECONDS = 0.5
+# How often an open page checks whether the index changed (articles added to the folder, or uploaded in another tab).
+CHANGES_POLL_SECONDS = 3
 # How long an open page waits, after "Ready", for the first example questions before it stops looking for them.
 EXAMPLES_WAIT_SECONDS = 120
 CSS = """
@@ -255,6 +257,16 @@ def _wire_load(app: gr.Blocks, service: ChatService, status: gr.Markdown, exampl
         yield gr.skip(), gr.Dataset(samples=_samples(service)), gr.skip()
 
     app.load(loaded, None, [status, examples, table])
+
+    shown = gr.State(0)  # the `service.version` this tab shows
+
+    def changed(version: int) -> tuple[Any, Any, Any, int]:
+        if not service.ready or version == service.version:
+            return gr.skip(), gr.skip(), gr.skip(), version
+        version = service.version
+        return service.status(), gr.Dataset(samples=_samples(service)), _articles(service), version
+
+    gr.Timer(CHANGES_POLL_SECONDS).tick(changed, shown, [status, examples, table, shown], queue=False)
 
 
 def _articles(service: ChatService) -> str:

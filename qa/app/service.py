@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # the heavy modules (torch, Haystack, spaCy) load in the back
     from qa.ask.followup.turns import Turn
     from qa.ask.result import Passage, Result
     from qa.index.report import IndexReport
+    from qa.index.watch import FolderWatcher
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +80,10 @@ class ChatService:
         index_dir: Path,
         top_k: int = DEFAULT_TOP_K,
         readers: ReaderChoices | None = None,
+        watch: bool = False,
     ) -> None:
-        """`readers` are those questions may name (default: the built-in ones); see `ReaderChoices`."""
+        """`readers` are those questions may name (default: the built-in ones); see `ReaderChoices`. With `watch`,
+        files added to, changed in or removed from the folder are indexed as they appear (`qa.index.watch`)."""
         self.readers = readers or ReaderChoices()
         self._articles = articles
         self._index_dir = index_dir
@@ -91,6 +95,10 @@ class ChatService:
         self._bots_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self.examples: list[str] = []
+        self._watch = watch
+        self._watcher: FolderWatcher | None = None
+        self.version = 0  # counts the updates that changed the index, so that an open page knows to show them
+        self.changed: str | None = None  # the latest such update, for the page
 
     def start(self) -> None:
         """Begin loading the models and indexing the articles, without waiting."""
@@ -100,6 +108,8 @@ class ChatService:
         try:
             from qa.ask.bot import Bot
 
+            if self._watch:  # before the first indexing, so that a file added during it is not missed
+                self._start_watching()
             self._bots[None] = Bot(self._articles, self._index_dir, top_k=self._top_k)
         except Exception as error:  # shown on the page and raised to every question: the app cannot answer
             logger.exception("The bot could not start.")
@@ -108,6 +118,27 @@ class ChatService:
         if self.failure is None:
             self._find_examples()
         self._examples_found.set()
+
+    def _start_watching(self) -> None:
+        from qa.index.folder import articles_folder
+        from qa.index.watch import FolderWatcher
+
+        folder = articles_folder(self._articles, self._index_dir)
+        try:
+            self._watcher = FolderWatcher(folder, self._folder_changed, ignore=self._index_dir).start()
+        except OSError as error:  # the app still answers; only new files wait for an upload or a restart
+            logger.warning("Cannot watch %s for new articles: %s", folder, error)
+
+    def _folder_changed(self) -> None:
+        """Index what changed in the folder, once the first load is done (which may have seen some of it)."""
+        self._ready.wait()
+        if self.failure is None:
+            self.refresh()
+
+    def stop(self) -> None:
+        """Stop watching the folder (the bots keep answering)."""
+        if self._watcher is not None:
+            self._watcher.stop()
 
     def _find_examples(self) -> None:
         """The page's first examples, found once the bot answers: each is a question asked of the bot, so finding
@@ -137,6 +168,8 @@ class ChatService:
     def bot(self, reader: str | None = None) -> Bot:
         """The bot reading with `reader` (a name among `readers`; None: the default), once the first load is done.
 
+        A bot already made is returned at once, even while another reader's bot is being made or articles indexed.
+
         :raises qa.errors.ReaderModelError: if `reader` is not one of `readers` (before waiting for anything), or
             cannot be loaded.
         :raises Exception: whatever stopped the first load (shown to the user).
@@ -145,12 +178,12 @@ class ChatService:
         self._ready.wait()
         if self.failure is not None:
             raise self.failure
-        with self._bots_lock:
+        bot = self._bots.get(reader)
+        if bot is not None:
+            return bot
+        with self._bots_lock:  # made once: two tabs asking for it at once get the same bot
             if reader not in self._bots:
-                from qa.ask.bot import Bot
-
-                default = self._bots[None]
-                self._bots[reader] = Bot(default.articles, default.index.directory, top_k=self._top_k, reader=reader)
+                self._bots[reader] = self._bots[None].with_reader(reader)
             return self._bots[reader]
 
     def ask(
@@ -170,7 +203,8 @@ class ChatService:
         if self.failure is not None:
             return f"The bot could not start: {self.failure}"
         report = self._bots[None].report
-        return f"Ready: {report.articles} articles, {report.passages} passages indexed."
+        ready = f"Ready: {_count(report.articles, 'article')}, {_count(report.passages, 'passage')} indexed."
+        return f"{ready} {self.changed}" if self.changed else ready
 
     def articles(self) -> list[tuple[str, str, int]]:
         """The indexed articles, by file: title, file (in the articles folder), passages."""
@@ -192,26 +226,51 @@ class ChatService:
         """
         return self._index(Added(saved=[add_text(self.folder, title, text)]))
 
+    def refresh(self) -> IndexReport:
+        """Bring every bot up to date with the folder (only what changed is embedded); questions asked meanwhile are
+        answered from the index as it was, by whichever reader they name."""
+        with self._write_lock:
+            default = self._bots[None]
+            report = default.refresh(progress_bar=False)
+            with self._bots_lock:  # a bot made from now on starts from the new index
+                others = [bot for reader, bot in self._bots.items() if reader is not None]
+            for bot in others:
+                bot.use(default.index, report)
+            if report.changed:
+                self.changed = f"Updated at {time.strftime('%H:%M:%S')}: {_changes(report)}."
+                self.version += 1
+        return report
+
     def _index(self, added: Added) -> Update:
         """Bring every bot's index up to date with the folder; on failure take the saved files back."""
         update = Update(added)
         if not added.saved:
             return update
-        with self._write_lock:
-            default = self._bots[None]
-            before = set(default.index.articles)
-            try:
-                update.report = default.refresh()
-                with self._bots_lock:
-                    for model, bot in self._bots.items():
-                        if model is not None:
-                            bot.refresh(progress_bar=False)
-            except Exception as error:
-                remove(default.articles, added.saved)
-                raise ArticleError(f"Indexing the new articles failed, nothing was added: {error}") from error
-            new = [article_id for article_id in default.index.articles if article_id not in before]
-            from qa.app.examples import example_questions
+        default = self._bots[None]
+        before = set(default.index.articles)
+        try:
+            update.report = self.refresh()
+        except Exception as error:
+            remove(default.articles, added.saved)
+            raise ArticleError(f"Indexing the new articles failed, nothing was added: {error}") from error
+        new = [article_id for article_id in self._bots[None].index.articles if article_id not in before]
+        from qa.app.examples import example_questions
 
-            update.examples = example_questions(default, new)
-            self.examples = (update.examples + self.examples)[:MAX_EXAMPLES]
+        update.examples = example_questions(self._bots[None], new)
+        self.examples = (update.examples + self.examples)[:MAX_EXAMPLES]
         return update
+
+
+def _changes(report: IndexReport) -> str:
+    """What an update did, in words: "1 added, 1 removed; now 301 articles"."""
+    done = [
+        f"{count} {what}"
+        for count, what in ((report.added, "added"), (report.updated, "updated"), (report.removed, "removed"))
+        if count
+    ]
+    return f"{', '.join(done) or report.rebuilt_because}; now {_count(report.articles, 'article')}"
+
+
+def _count(number: int, noun: str) -> str:
+    """ "1 article", "2 articles"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -9,6 +9,7 @@ offsets in the original article files and merging duplicates (`qa.ask.cite`).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -52,6 +53,7 @@ class Bot:
         settings: IndexSettings | None = None,
         rebuild: bool = False,
         progress_bar: bool = True,
+        wait: bool = False,
     ) -> None:
         """Open (building or updating if needed) the index of `articles`, and load the models once.
 
@@ -61,6 +63,8 @@ class Bot:
         :param top_k: passages retrieved and read per question.
         :param reader: "learned" (the default), "hybrid", "rules", or a model to read with: a directory saved by
             `qa train-reader`, or a transformers extractive QA model (local path or cached hub id).
+        :param wait: if another process is updating the index, wait for it; by default the index is used as it was
+            (`report.behind`), so that questions never wait for someone else's indexing (`refresh` catches up).
         :raises qa.errors.ArticleError: if `articles` is not a folder.
         :raises qa.errors.IndexingError: if it holds no readable article.
         :raises qa.errors.ReaderModelError: if `reader` cannot be loaded.
@@ -74,7 +78,7 @@ class Bot:
         self.top_k = top_k
         self.reader = reader
         self.index, self.report = Index.open(
-            self.articles, index_dir, self.settings, rebuild=rebuild, progress_bar=progress_bar
+            self.articles, index_dir, self.settings, rebuild=rebuild, progress_bar=progress_bar, wait=wait
         )
         self.pipeline = self._pipeline(self.index)
 
@@ -86,13 +90,30 @@ class Bot:
         return pipeline
 
     def refresh(self, progress_bar: bool = True) -> IndexReport:
-        """Bring the index up to date with the articles folder (only what changed is embedded).
+        """Bring the index up to date with the articles folder (only what changed is embedded), waiting for another
+        process that is updating it.
 
-        Questions asked meanwhile are answered from the previous index: the new one replaces it in one assignment.
+        Questions asked meanwhile are answered from the previous index (`use`).
         """
-        index, report = Index.open(self.articles, self.index.directory, self.settings, progress_bar=progress_bar)
-        self.pipeline, self.index, self.report = self._pipeline(index), index, report
+        index, report = Index.open(
+            self.articles, self.index.directory, self.settings, progress_bar=progress_bar, wait=True
+        )
+        self.use(index, report)
         return report
+
+    def use(self, index: Index, report: IndexReport) -> None:
+        """Answer from `index` from now on: a question being answered finishes with the pipeline it started with."""
+        self.pipeline, self.index, self.report = self._pipeline(index), index, report
+
+    def with_reader(self, reader: str | None) -> Bot:
+        """A bot over this one's index (shared, not loaded again) that reads with `reader` (see `__init__`).
+
+        :raises qa.errors.ReaderModelError: if `reader` cannot be loaded.
+        """
+        other = copy.copy(self)
+        other.reader = reader
+        other.use(self.index, self.report)
+        return other
 
     def ask(self, question: str, history: Sequence[Turn | str] = (), top_k: int | None = None) -> Result:
         """Answer `question` in the conversation `history` (earlier turns, oldest first).

@@ -19,6 +19,7 @@ import logging
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -77,10 +78,14 @@ class Index:
         settings: IndexSettings | None = None,
         rebuild: bool = False,
         progress_bar: bool = True,
+        wait: bool = True,
     ) -> tuple[Index, IndexReport]:
         """Load the index of `articles` from `directory`, bringing it up to date first if the folder changed.
 
         :param rebuild: start over, ignoring what is on disk.
+        :param wait: when another process is updating the index, wait for it (and then bring the index up to date if
+            it still is not); with False, use the index as it is if there is one (`IndexReport.behind` says so), so
+            that a question is not held up by someone else's indexing.
         :raises ArticleError: if `articles` is not a folder.
         :raises IndexingError: if there is nothing to index.
         """
@@ -102,14 +107,9 @@ class Index:
                     logger.warning("The index in %s cannot be used (%s); rebuilding it.", directory, problem)
         if current is None or current.manifest["fingerprint"] != wanted:
             try:
-                with locked(directory):
-                    if not rebuild:  # another process may have brought it up to date while this one waited
-                        with contextlib.suppress(_Unusable):
-                            current = cls._load(directory)
-                    if current is not None and current.manifest["fingerprint"] == wanted:
-                        report.rebuilt_because = None
-                    else:
-                        current = cls._update(folder, directory, settings, wanted, current, report, progress_bar)
+                current = cls._updated(
+                    folder, directory, settings, wanted, current, report, rebuild, wait, progress_bar
+                )
             except OSError as error:  # a full disk, a folder that cannot be written: one sentence
                 raise unwritable(directory, error) from error
         else:  # an update removes leftovers itself
@@ -118,6 +118,36 @@ class Index:
         report.skipped = [Skipped(**skip) for skip in current.manifest.get("skipped", [])]
         report.seconds = time.perf_counter() - started
         return current, report
+
+    @classmethod
+    def _updated(
+        cls,
+        folder: Path,
+        directory: Path,
+        settings: IndexSettings,
+        wanted: str,
+        current: Index | None,
+        report: IndexReport,
+        rebuild: bool,
+        wait: bool,
+        progress_bar: bool,
+    ) -> Index:
+        """`current` (None: no usable index) brought to the fingerprint `wanted` under the writer's lock; or, with
+        `wait` False and another process writing, `current` as it is."""
+        with _writer(directory, wait=wait or rebuild or current is None) as writing:
+            if not writing and current is not None:
+                logger.warning(
+                    "Another process is updating the index in %s; answering from the index as it was.", directory
+                )
+                report.behind = True
+                return current
+            if not rebuild:  # another process may have brought it up to date while this one waited
+                with contextlib.suppress(_Unusable):
+                    current = cls._load(directory)
+            if current is not None and current.manifest["fingerprint"] == wanted:
+                report.rebuilt_because = None
+                return current
+            return cls._update(folder, directory, settings, wanted, current, report, progress_bar)
 
     @classmethod
     def _load(cls, directory: Path) -> Index:
@@ -228,6 +258,18 @@ class Index:
         write_atomically(self.directory / MANIFEST, json.dumps(self.manifest, indent=1, ensure_ascii=False))
         _remove_leftovers(self.directory, {generation})
         self.store = type(self.store).load(self.directory / generation)
+
+
+@contextlib.contextmanager
+def _writer(directory: Path, wait: bool) -> Iterator[bool]:
+    """The writer's lock, waited for (always True) or only taken if free (False when another process holds it)."""
+    if wait:
+        with locked(directory):
+            yield True
+    else:
+        directory.mkdir(parents=True, exist_ok=True)
+        with locked_if_free(directory) as free:
+            yield free
 
 
 class _Unusable(Exception):

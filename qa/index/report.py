@@ -20,6 +20,7 @@ class IndexReport:
     skipped: list[Skipped] = field(default_factory=list)
     rebuilt_because: str | None = None
     seconds: float = 0.0
+    behind: bool = False  # the folder changed, but another process was updating the index: it is used as it was
 
     @property
     def changed(self) -> bool:

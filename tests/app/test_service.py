@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def test_it_loads_in_the_background_and_then_answers(service: ChatService) -> No
     result = service.ask("What did Sung Kim say?")  # waits for the load
 
     assert service.ready and quotes_sung_kim(result.answers[0].text)
-    assert service.status() == "Ready: 1 articles, 6 passages indexed."
+    assert service.status() == "Ready: 1 article, 6 passages indexed."
     assert service.articles() == [("North Korea fires ballistic missile off coast of Japan", "seed-north-korea.txt", 6)]
 
 
@@ -151,3 +152,105 @@ def test_an_uploaded_copy_of_an_indexed_article_is_saved_but_said_not_indexed(
         "Saved **uploads/copy.txt** but not indexed: it has the same text as seed-north-korea.txt."
     )
     assert [row[1] for row in service.articles()] == ["seed-north-korea.txt"]
+
+
+def _timed(service: ChatService, question: str, reader: str | None) -> tuple[str, float]:
+    started = time.perf_counter()
+    result = service.ask(question, reader=reader)
+    return result.answers[0].text if result.answers else "", time.perf_counter() - started
+
+
+def _towns(folder: Path, count: int) -> list[tuple[Path, str]]:
+    """`count` articles of a few paragraphs each, written to `folder` as uploads."""
+    folder.mkdir()
+    uploads = []
+    for number in range(count):
+        path = folder / f"town-{number}.txt"
+        paragraphs = [
+            f"Town {number} opens a new library",
+            f"The town of Ashford {number} opened a library on Saturday after {number + 3} years of building.",
+            f"The library holds {1000 + number} books and a reading room for {number + 20} people.",
+            "Local schools will bring their pupils every week, the head teachers said in a joint statement.",
+            f"Funding came from the county, which paid {number + 2} million pounds, and from local businesses.",
+        ]
+        path.write_text("\n\n".join(paragraphs), encoding="utf-8")
+        uploads.append((path, path.name))
+    return uploads
+
+
+@pytest.mark.slow
+def test_questions_to_two_readers_are_answered_at_normal_latency_while_50_articles_are_added(
+    service: ChatService, tmp_path: Path
+) -> None:
+    questions = [("What did Sung Kim say?", None), ("Where did the intelligence chiefs reportedly meet?", "rules")]
+    alone = {question: _timed(service, question, reader) for question, reader in questions * 2}  # both bots loaded
+    normal = max(seconds for _, seconds in alone.values())
+    answered: list[tuple[str, float]] = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        adding = pool.submit(service.add_files, _towns(tmp_path / "towns", 50))
+        while not adding.done():
+            asked = [pool.submit(_timed, service, question, reader) for question, reader in questions * 2][:3]
+            answered += [(text, seconds) for text, seconds in (future.result() for future in asked)]
+        update = adding.result()
+
+    assert update.report is not None and update.report.added == 50
+    assert len(answered) >= 6, "too few questions were answered while the articles were being added"
+    texts = {question: text for question, (text, _) in alone.items()}
+    assert {text for text, _ in answered} <= set(texts.values()), "a question got another answer while indexing"
+    slowest = max(seconds for _, seconds in answered)
+    print(f"alone: slowest {normal * 1000:.0f} ms; while indexing: slowest {slowest * 1000:.0f} ms")
+    assert slowest < max(10 * normal, 5.0), "a question waited for the indexing"
+    assert len(service.articles()) == 51 and service.bot("rules").index is service.bot().index
+
+
+@pytest.mark.slow
+def test_eight_threads_asking_fifty_questions_each_see_no_error(service: ChatService) -> None:
+    """The query encoder's fast tokenizer is shared by every worker; unguarded, it fails with "Already borrowed"."""
+    questions = ["What did Sung Kim say?", "Who is Sung Kim?", "Where did the intelligence chiefs reportedly meet?"]
+    expected = {question: [a.text for a in service.ask(question).answers] for question in questions}
+
+    def ask_fifty(thread: int) -> list[tuple[str, list[str]]]:
+        asked = [questions[(thread + n) % len(questions)] for n in range(50)]
+        return [(question, [a.text for a in service.ask(question).answers]) for question in asked]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = [pair for answers in pool.map(ask_fifty, range(8)) for pair in answers]
+
+    assert len(results) == 400
+    assert all(answers == expected[question] for question, answers in results)
+
+
+@pytest.mark.slow
+def test_a_file_dropped_into_the_watched_folder_is_answered_and_a_deleted_one_no_longer_cited(
+    articles_dir: Path, tmp_path: Path
+) -> None:
+    service = ChatService(articles_dir, tmp_path / "index", watch=True)
+    service.start()
+    try:
+        service.bot()
+        (articles_dir / "bees.txt").write_text(
+            "Honeybee colonies collapse across Norway\n\nBeekeepers in Norway lost half of their colonies to a mite, "
+            "the farmers' union said on Monday.",
+            encoding="utf-8",
+        )
+        question = "What did Norway's beekeepers lose?"
+        cited = _wait_for(lambda: any(Path(a.source).name == "bees.txt" for a in service.ask(question).answers))
+        assert cited is not None, "the new file was not answered from"
+        print(f"a new file answered {cited:.1f} s after it was written")
+        assert "1 added" in service.status() and service.version == 1
+        (articles_dir / "bees.txt").unlink()
+        gone = _wait_for(lambda: all(Path(p.source).name != "bees.txt" for p in service.ask(question).passages))
+        assert gone is not None, "the deleted file is still cited"
+        assert "1 removed" in service.status() and len(service.articles()) == 1
+    finally:
+        service.stop()
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> float | None:
+    """How long `condition` took to hold (checked twice a second), or None if it did not within `seconds`."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.5)
+    return None

@@ -587,6 +587,23 @@ def test_a_writer_waits_for_the_lock(articles_dir: Path, index_dir: Path, caplog
     assert reports and reports[0].added == 1
 
 
+def test_a_reader_that_will_not_wait_uses_the_index_as_it_was(
+    articles_dir: Path, index_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A question must not wait for another process's indexing: the previous index answers it meanwhile."""
+    before, _ = open_index(articles_dir, index_dir)
+    (articles_dir / "bees.txt").write_text(BEES, encoding="utf-8")
+    with qa.index.disk.locked(index_dir):
+        started = time.perf_counter()
+        index, report = Index.open(articles_dir, index_dir, progress_bar=False, wait=False)
+        waited = time.perf_counter() - started
+    assert report.behind and not report.changed and waited < 5
+    assert index.articles == before.articles and index.manifest["generation"] == before.manifest["generation"]
+    assert f"Another process is updating the index in {index_dir}; answering from the index as it was" in caplog.text
+    _, report = Index.open(articles_dir, index_dir, progress_bar=False, wait=False)  # the lock is free: it updates
+    assert report.added == 1 and not report.behind
+
+
 def test_two_concurrent_updates_leave_one_good_index(articles_dir: Path, index_dir: Path) -> None:
     (articles_dir / "bees.txt").write_text(BEES, encoding="utf-8")
     errors: list[BaseException] = []
