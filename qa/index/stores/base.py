@@ -2,7 +2,9 @@
 
 The index talks to its dense store only through `DenseStore`: write embedded passages, delete passages, search by a
 vector, count, fetch a passage, list them all. Each index generation has its own store, made from the previous one
-(`derive`) and then `commit`ted, so that a build that dies half-way never touches the store in use. The stores are
+(`derive`) and then `commit`ted, so that a build that dies half-way never changes what the store in use answers,
+and a superseded generation's store keeps answering the readers that opened it (FAISS's is in memory and in open
+files; Milvus keeps its rows on the server for a grace period). The stores are
 `qa.index.stores.faiss_store.FaissStore` (embedded, the default) and `qa.index.stores.milvus_store.MilvusStore`
 (a server, for corpora or traffic beyond one machine), chosen by name through `qa.index.stores.registry`.
 """
@@ -42,11 +44,15 @@ class DenseStore(ABC):
     @classmethod
     @abstractmethod
     def derive(cls, directory: Path, previous: DenseStore | None) -> DenseStore:
-        """A writable store in the (empty) staging `directory`, holding what `previous` holds, if given."""
+        """A writable store in the (empty) staging `directory`, holding what `previous` holds, if given.
+
+        Nothing written to it may change what `previous` answers.
+        """
 
     @classmethod  # noqa: B027 - not abstract: most stores keep everything in the directory
     def discard(cls, directory: Path) -> None:
-        """Release what the store of `directory` keeps elsewhere; the caller then deletes the directory."""
+        """Release what the store of `directory` keeps elsewhere and no generation still kept needs; the caller then
+        deletes the directory."""
 
     @abstractmethod
     def write(self, documents: Sequence[Document]) -> None:

@@ -30,8 +30,8 @@ def store_class(name: str) -> type[DenseStore]:
 
 
 def discard(directory: Path) -> None:
-    """Release what a generation directory's store holds outside it (a server-side collection), before the
-    directory itself is deleted."""
+    """Release what a generation directory's store holds outside it and no other generation needs (a server-side
+    collection), before the directory itself is deleted."""
     for name, (_, marker) in STORES.items():
         if (directory / marker).exists():
             store_class(name).discard(directory)
