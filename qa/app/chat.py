@@ -3,6 +3,9 @@
 The page is built around one `ChatService` shared by every tab. Each tab keeps its own conversation (the chat
 messages, and the turns, with their answers, that follow-ups refer back to) in Gradio state, so
 tabs asking at once never see each other's history.
+
+Memory stays bounded however long the app serves: it keeps the state of the latest `SESSIONS` sessions only, and
+answers questions on `ANSWERING_THREADS` threads that live as long as the app (see `_answering`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +36,17 @@ LOADING_POLL_SECONDS = 0.5
 CHANGES_POLL_SECONDS = 3
 # How long an open page waits, after "Ready", for the first example questions before it stops looking for them.
 EXAMPLES_WAIT_SECONDS = 120
+# The sessions (a tab, an API client, a call of the HTTP API) whose state the app keeps: the most recently active
+# ones. Each holds its own copy of the page's configuration and its conversation (some 60 KB of objects); Gradio's
+# default keeps 10,000, so memory grew with every call of the API. A conversation left idle while this many others
+# were active starts afresh: its next question is not read as a follow-up.
+SESSIONS = 256
+# Questions are answered on this many threads. Gradio runs each event on a worker thread of AnyIO's, which ends
+# after 10 s idle and is replaced by a new one; glibc gives each new thread a malloc arena of its own, and every
+# arena that has read a question keeps the reader's working memory: under a steady load the app grew by 10-40 MB a
+# minute. Threads that live as long as the app keep that to a few arenas.
+ANSWERING_THREADS = 4
+_answering = ThreadPoolExecutor(ANSWERING_THREADS, thread_name_prefix="qa-answer")
 CSS = """
 .qa-sources { margin-top: .6em; font-size: .92em; }
 .qa-source blockquote { margin: .3em 0 .2em; padding-left: .7em; border-left: 3px solid #d4d4d8; }
@@ -45,6 +60,14 @@ CSS = """
 THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 
 Messages = list[dict[str, Any]]
+
+
+class _Page(gr.Blocks):
+    """The chat page's Blocks, which keep the state of the latest `SESSIONS` sessions however they are launched."""
+
+    def launch(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("state_session_capacity", SESSIONS)
+        return super().launch(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -82,7 +105,7 @@ class _SettingsPanel:
 
 def build_app(service: ChatService) -> gr.Blocks:
     """The chat page for `service` (call `service.start()` before or after; the page waits for it)."""
-    with gr.Blocks(title="Ask the news") as app:
+    with _Page(title="Ask the news") as app:
         turns = gr.State([])
         gr.Markdown("# Ask the news\nAsk about the articles; every answer shows the passage it comes from.")
         status = gr.Markdown(service.status(), elem_id="qa-status")
@@ -178,7 +201,7 @@ def _wire_chat(service: ChatService, chat: _ChatColumn, settings: _SettingsPanel
         waiting = "Searching the articles…" if service.ready else "Still loading the articles; one moment…"
         yield [*history, {"role": "assistant", "content": waiting}], past
         try:
-            result = service.ask(asked, past, top_k=int(k), reader=reader)
+            result = _answering.submit(service.ask, asked, past, top_k=int(k), reader=reader).result()
         except USER_ERRORS as error:
             yield [*history, {"role": "assistant", "content": str(error)}], past
             return
