@@ -226,12 +226,15 @@ class ChatService:
         """
         return self._index(Added(saved=[add_text(self.folder, title, text)]))
 
-    def refresh(self) -> IndexReport:
+    def refresh(self, progress_bar: bool = False) -> IndexReport:
         """Bring every bot up to date with the folder (only what changed is embedded); questions asked meanwhile are
-        answered from the index as it was, by whichever reader they name."""
+        answered from the index as it was, by whichever reader they name.
+
+        :param progress_bar: show indexing progress (an upload's, which the page follows through tqdm).
+        """
         with self._write_lock:
             default = self._bots[None]
-            report = default.refresh(progress_bar=False)
+            report = default.refresh(progress_bar=progress_bar)
             with self._bots_lock:  # a bot made from now on starts from the new index
                 others = [bot for reader, bot in self._bots.items() if reader is not None]
             for bot in others:
@@ -249,7 +252,7 @@ class ChatService:
         default = self._bots[None]
         before = set(default.index.articles)
         try:
-            update.report = self.refresh()
+            update.report = self.refresh(progress_bar=True)
         except Exception as error:
             remove(default.articles, added.saved)
             raise ArticleError(f"Indexing the new articles failed, nothing was added: {error}") from error
