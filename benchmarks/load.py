@@ -46,7 +46,7 @@ READER = "learned"
 TOP_K = 5
 # What identifies an answer on the page: the top answer's text, or the reply's sentence when there is none.
 _MARKS = (
-    re.compile(r'<ul class="qa-answers"><li><b>(.*?)</b>', re.S),
+    re.compile(r'<p class="qa-best"><b>(.*?)</b>', re.S),
     re.compile(r'<p class="qa-declined"><b>(.*?)</b>', re.S),
     re.compile(r'<p class="qa-clarify">(.*?)</p>', re.S),
 )

@@ -10,7 +10,7 @@ it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,14 @@ _LITERAL = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
     | {char: f"&#{ord(char)};" for char in "\\`*_~[]!|$#:@"}
 )
+
+# How sure the reader is, from its score: the first band whose floor the score reaches.
+CONFIDENCE = ((0.75, "very likely"), (0.5, "likely"), (0.0, "unsure"))
+# An answer beyond the best is offered only above this score, and above this share of the best one's.
+ALTERNATIVE_FLOOR = 0.1
+ALTERNATIVE_RATIO = 0.25
+# An alternative must hold a number or a word of three letters or more: "Mr" or "(" is a fragment, not an answer.
+_SUBSTANTIVE = re.compile(r"\d|[^\W\d_]{3,}")
 
 # article id, passage number -> that passage of the article, or None past its ends
 PassageLookup = Callable[[str, int], "Passage | None"]
@@ -53,13 +61,38 @@ def answer_html(
         if result.asked != result.question
         else ""
     )
-    lines = "".join(
-        f"<li><b>{literal(_squeeze(answer.text).strip())}</b> <sup>[{number}]</sup>"
-        f"{_score(answer.score, show_scores)}</li>"
-        for number, answer in enumerate(result.answers, start=1)
+    best, *others = shown_answers(result.answers)
+    first = (
+        f'<p class="qa-best"><b>{literal(_squeeze(best.text).strip())}</b> <sup>[1]</sup> '
+        f'<span class="qa-confidence">{confidence(best.score)}</span>{_score(best.score, show_scores)}</p>'
     )
-    sources = "".join(_source(number, answer, lookup, folder) for number, answer in enumerate(result.answers, start=1))
-    return f'{understood}<ul class="qa-answers">{lines}</ul><div class="qa-sources"><b>Sources</b>{sources}</div>'
+    alternatives = "; ".join(
+        f"<b>{literal(_squeeze(answer.text).strip())}</b> <sup>[{number}]</sup>{_score(answer.score, show_scores)}"
+        for number, answer in enumerate(others, start=2)
+    )
+    also = f'<p class="qa-others">Other possible answers: {alternatives}</p>' if others else ""
+    sources = "".join(_source(number, answer, lookup, folder) for number, answer in enumerate([best, *others], 1))
+    return f'{first}{understood}{also}<div class="qa-sources"><b>Sources</b>{sources}</div>'
+
+
+def confidence(score: float) -> str:
+    """The reader's score (the probability that the answer is right, as calibrated) in words a person reads."""
+    return next(word for floor, word in CONFIDENCE if score >= floor)
+
+
+def shown_answers(answers: Sequence[Answer]) -> list[Answer]:
+    """The best answer, then the others that are real alternatives: likely enough next to the best, not the same
+    words as one already shown (nor inside it, nor around it), and not a fragment with no word or number in it."""
+    best, *rest = answers
+    shown = [best]
+    for answer in rest:
+        words = _key(answer.text)
+        if answer.score < max(ALTERNATIVE_FLOOR, ALTERNATIVE_RATIO * best.score) or not _SUBSTANTIVE.search(words):
+            continue
+        if any(words in _key(kept.text) or _key(kept.text) in words for kept in shown):
+            continue
+        shown.append(answer)
+    return shown
 
 
 def articles_html(rows: list[tuple[str, str, int]]) -> str:
@@ -86,7 +119,7 @@ def _declined(result: Result, show_scores: bool, folder: Path | None) -> str:
         f"{_score(passage.score, show_scores)}<br>{literal(_squeeze(passage.text).strip())}</li>"
         for passage in result.passages[:DECLINED_PASSAGES]
     )
-    shown = f"<p>The closest passages:</p><ol>{closest}</ol>" if closest else ""
+    shown = f"<details><summary>The closest passages</summary><ol>{closest}</ol></details>" if closest else ""
     return f'<p class="qa-declined"><b>The articles do not answer this.</b></p>{shown}'
 
 
@@ -161,6 +194,11 @@ def _where(date: str | None, source: str, folder: Path | None) -> str:
 
 def _score(score: float, show: bool) -> str:
     return f' <span class="qa-score">score {score:.3f}</span>' if show else ""
+
+
+def _key(text: str) -> str:
+    """An answer's words, to compare answers: case and spacing aside."""
+    return _squeeze(text).strip().casefold()
 
 
 def _squeeze(text: str) -> str:

@@ -48,7 +48,7 @@ def test_a_declined_question_says_so_and_shows_the_closest_passages(seed_bot: Bo
     html = answer_html(result)
 
     assert result.no_answer
-    assert "The articles do not answer this." in html
+    assert html.startswith('<p class="qa-declined"><b>The articles do not answer this.</b></p><details>')
     assert html.count("<li>") == min(3, len(result.passages)) > 0
 
 
@@ -107,3 +107,38 @@ def test_a_long_passage_is_cut_around_the_answer_and_the_cut_is_shown() -> None:
     assert passage is not None and passage.group(1).startswith("…") and passage.group(1).endswith("…")
     assert len(passage.group(1)) < 2 * 160 + len(words) + 30
     assert _marks(html)[0] == words
+
+
+def _answer(text: str, score: float, start: int = 0) -> Answer:
+    context = "Mr Sung Kim, the envoy, met Dr Lee in Seoul on Tuesday and the talks went well."
+    start = context.find(text) if text in context else start
+    return Answer(text, score, "Talks", "talks.txt", start, start + len(text), context, 0, 1, article_id="talks")
+
+
+def test_the_best_answer_comes_first_with_its_confidence_in_words() -> None:
+    result = Result(
+        "Where did they meet?", "Where did they meet?", [_answer("Seoul", 0.82), _answer("Tuesday", 0.4)], False
+    )
+    html = answer_html(result)
+
+    assert html.startswith('<p class="qa-best"><b>Seoul</b> <sup>[1]</sup> <span class="qa-confidence">very likely')
+    assert "Other possible answers: <b>Tuesday</b> <sup>[2]</sup>" in html
+    assert html.count('class="qa-source"') == 2
+
+
+@pytest.mark.parametrize(
+    ("other", "score", "why"),
+    [
+        ("Mr", 0.5, "a fragment, not an answer"),
+        ("Seoul", 0.5, "the same words as the best"),
+        ("in Seoul", 0.5, "the best answer with words around it"),
+        ("Tuesday", 0.05, "below the floor"),
+        ("Tuesday", 0.15, "far below the best"),
+    ],
+)
+def test_an_answer_that_is_no_real_alternative_is_not_offered(other: str, score: float, why: str) -> None:
+    result = Result("Where?", "Where?", [_answer("Seoul", 0.8), _answer(other, score)], False)
+    html = answer_html(result)
+
+    assert "Other possible answers" not in html, why
+    assert html.count('class="qa-source"') == 1
