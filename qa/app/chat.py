@@ -67,6 +67,7 @@ class _Page(gr.Blocks):
 
     def launch(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("state_session_capacity", SESSIONS)
+        kwargs.setdefault("footer_links", ["api", "gradio"])  # Gradio's own "Settings" beside the page's would confuse
         return super().launch(*args, **kwargs)
 
 
@@ -134,7 +135,7 @@ def _chat_column(service: ChatService) -> _ChatColumn:
         )
         with gr.Row():
             question = gr.Textbox(
-                placeholder="e.g. What did Sung Kim say?",
+                placeholder="Ask about the articles",
                 show_label=False,
                 scale=6,
                 autofocus=True,
@@ -171,7 +172,9 @@ def _settings_panel(service: ChatService) -> _SettingsPanel:
     refuses it again should one get through.
     """
     with gr.Accordion("Settings", open=False):
-        top_k = gr.Slider(1, 20, value=5, step=1, label="Passages to read (top-k)")
+        top_k = gr.Slider(
+            1, 20, value=5, step=1, label="How many passages to read", info="More finds more, and takes longer."
+        )
         choices = service.readers.labels()
         reader = gr.Dropdown(choices, value=choices[0][1], label="Reader", elem_id="qa-reader")
         scores = gr.Checkbox(label="Show retrieval and reader scores")
