@@ -4,7 +4,7 @@ The chat page must come up at once even when the first start has a large folder 
 thread and questions asked meanwhile wait for it. Models are loaded once; another reader (one a user picks in the
 settings, among the `ReaderChoices` the app was started with) gets its own `Bot` over the same index directory.
 Adding articles takes a lock, so two uploads never index at the same time, while questions keep being answered from
-the index as it was.
+the index as it was. While articles are indexed, `ChatService.progress` says how far it got (`qa.index.progress`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,8 @@ from qa.app.citations import literal
 from qa.app.readers import ReaderChoices
 from qa.config import DEFAULT_TOP_K
 from qa.errors import ArticleError
+from qa.index.progress import IndexProgress, count
+from qa.ingest.article import Skipped, source_file
 from qa.ingest.uploads import Added, add_files, add_text, remove
 
 if TYPE_CHECKING:  # the heavy modules (torch, Haystack, spaCy) load in the background thread, not on import
@@ -33,35 +36,55 @@ logger = logging.getLogger(__name__)
 
 # The examples offered on the page at most; newly added articles' examples come first.
 MAX_EXAMPLES = 6
+# The files an upload's summary names of each kind (added, skipped, refused), at most, so that it stays one line
+# even for an upload of hundreds.
+MAX_NAMED = 5
 
 
 @dataclass
 class Update:
-    """What adding articles did: the files saved, those refused and why, and the index's report."""
+    """What adding articles did: the files saved, those refused and why, and the index's report.
+
+    :param indexed: the saved files that have articles in the index now, with how many (indexed by this update,
+        or by the folder watcher's, which may see the files first); a copy of an indexed article is not.
+    """
 
     added: Added
     report: IndexReport | None = None
     examples: list[str] = field(default_factory=list)
+    indexed: dict[str, int] = field(default_factory=dict)
 
     def messages(self) -> list[str]:
-        """One line per file for the user (Markdown): added, saved but not indexed (a copy), or refused and why.
-
-        File names, reasons and example questions come from the files, so they are `literal`: shown as they are.
-        """
-        skipped = {skip.path: literal(skip.reason) for skip in self.report.skipped} if self.report is not None else {}
-        lines = [
-            f"Saved **{literal(path)}** but not indexed: {skipped[path]}."
-            if path in skipped
-            else f"Added **{literal(path)}**."
-            for path in self.added.saved
-        ]
-        lines += [f"Not added **{literal(skip.path)}**: {literal(skip.reason)}." for skip in self.added.refused]
-        if self.report is not None:
-            lines.append(literal(self.report.summary()))
+        """For the user (Markdown): the `summary`, and then the questions the new articles answer, if any."""
+        lines = [self.summary()]
         if self.examples:
             asked = "; ".join(f"*{literal(example)}*" for example in self.examples)
             lines.append(f"You can now ask, for example: {asked}")
         return lines
+
+    def summary(self) -> str:
+        """One line however many files were uploaded: "Added 3 articles: **uploads/a.txt**, **uploads/b.jsonl**;
+        1 duplicate skipped: **uploads/c.txt** (it has the same text as c.txt); 1 file refused: **d.txt** (it is
+        empty)."
+
+        Up to `MAX_NAMED` files of each kind are named. File names and reasons come from the files, so they are
+        `literal`: shown as they are.
+        """
+        articles = sum(self.indexed.values())
+        files = _named([f"**{literal(path)}**" for path in self.indexed])
+        parts = [f"Added {count(articles, 'article')}: {files}" if articles else "Nothing added"]
+        saved = set(self.added.saved)
+        skipped = [skip for skip in self.report.skipped if source_file(skip.path) in saved] if self.report else []
+        duplicates = [skip for skip in skipped if skip.duplicate_of is not None]
+        if duplicates:
+            parts.append(f"{count(len(duplicates), 'duplicate')} skipped: {_named(_reasons(duplicates))}")
+        unreadable = [skip for skip in skipped if skip.duplicate_of is None]
+        if unreadable:
+            parts.append(f"{len(unreadable):,} not indexed: {_named(_reasons(unreadable))}")
+        if self.added.refused:
+            refused = _named(_reasons(self.added.refused))
+            parts.append(f"{count(len(self.added.refused), 'file')} refused: {refused}")
+        return "; ".join(parts) + "."
 
 
 class ChatService:
@@ -99,6 +122,7 @@ class ChatService:
         self._watcher: FolderWatcher | None = None
         self.version = 0  # counts the updates that changed the index, so that an open page knows to show them
         self.changed: str | None = None  # the latest such update, for the page
+        self._progress: tuple[IndexProgress, float] | None = None  # the latest report, and when it came
 
     def start(self) -> None:
         """Begin loading the models and indexing the articles, without waiting."""
@@ -110,11 +134,12 @@ class ChatService:
 
             if self._watch:  # before the first indexing, so that a file added during it is not missed
                 self._start_watching()
-            self._bots[None] = Bot(self._articles, self._index_dir, top_k=self._top_k)
+            self._bots[None] = Bot(self._articles, self._index_dir, top_k=self._top_k, on_progress=self._progressed)
         except Exception as error:  # shown on the page and raised to every question: the app cannot answer
             logger.exception("The bot could not start.")
             self.failure = error
         self._ready.set()
+        self._progress = None  # after "Ready", so that the status never goes back to "Loading the models…"
         if self.failure is None:
             self._find_examples()
         self._examples_found.set()
@@ -150,6 +175,27 @@ class ChatService:
             self.examples = example_questions(bot, bot.index.articles, limit=MAX_EXAMPLES)
         except Exception:  # examples are a nicety: the chat answers without them
             logger.exception("Could not find example questions.")
+
+    def _progressed(self, progress: IndexProgress) -> None:
+        self._progress = progress, time.monotonic()
+
+    @property
+    def progress(self) -> IndexProgress | None:
+        """How far the indexing under way has got: the first load's, an upload's or the watched folder's; None when
+        nothing is being indexed (nor before the first file of an indexing is read).
+
+        Its time so far counts on between reports (`IndexProgress.after`). For a page to poll while `add_files` or
+        `add_text` runs in another thread, e.g. every half second::
+
+            progress = service.progress
+            if progress is not None:
+                bar(progress.fraction, desc=progress.line())  # a gr.Progress: 0 to 1, and one line in words
+        """
+        latest = self._progress
+        if latest is None:
+            return None
+        progress, reported = latest
+        return progress.after(time.monotonic() - reported)
 
     @property
     def examples_found(self) -> bool:
@@ -197,13 +243,22 @@ class ChatService:
         return self.bot(reader).ask(question, history or (), top_k=top_k)
 
     def status(self) -> str:
-        """One line for the page: loading, ready (with what is indexed), or why it could not start."""
+        """One line for the page: loading (how far the indexing got, if the articles need it), ready (with what is
+        indexed, and what was skipped), or why it could not start.
+
+        E.g. "Indexing: 120 of 300 files read, 1,450 of about 3,825 passages embedded; 48 s so far, about 1 min 20 s
+        left.", then "Ready: 300 articles, 3,412 passages indexed (2 duplicates skipped)."
+        """
         if not self.ready:
-            return "Loading the models and indexing the articles…"
+            progress = self.progress
+            if progress is None:
+                return "Loading the models…"
+            return f"{progress.line()} Loading the models…" if progress.done else progress.line()
         if self.failure is not None:
             return f"The bot could not start: {self.failure}"
         report = self._bots[None].report
-        ready = f"Ready: {_count(report.articles, 'article')}, {_count(report.passages, 'passage')} indexed."
+        indexed = f"{count(report.articles, 'article')}, {count(report.passages, 'passage')} indexed"
+        ready = f"Ready: {indexed}{_skips(report.skipped)}."
         return f"{ready} {self.changed}" if self.changed else ready
 
     def articles(self) -> list[tuple[str, str, int]]:
@@ -234,7 +289,10 @@ class ChatService:
         """
         with self._write_lock:
             default = self._bots[None]
-            report = default.refresh(progress_bar=progress_bar)
+            try:
+                report = default.refresh(progress_bar=progress_bar, on_progress=self._progressed)
+            finally:
+                self._progress = None
             with self._bots_lock:  # a bot made from now on starts from the new index
                 others = [bot for reader, bot in self._bots.items() if reader is not None]
             for bot in others:
@@ -256,7 +314,10 @@ class ChatService:
         except Exception as error:
             remove(default.articles, added.saved)
             raise ArticleError(f"Indexing the new articles failed, nothing was added: {error}") from error
-        new = [article_id for article_id in self._bots[None].index.articles if article_id not in before]
+        articles = self._bots[None].index.articles
+        new = [article_id for article_id in articles if article_id not in before]
+        per_file = Counter(source_file(info["source"]) for info in articles.values())
+        update.indexed = {path: per_file[path] for path in added.saved if per_file[path]}
         from qa.app.examples import example_questions
 
         update.examples = example_questions(self._bots[None], new)
@@ -271,9 +332,26 @@ def _changes(report: IndexReport) -> str:
         for count, what in ((report.added, "added"), (report.updated, "updated"), (report.removed, "removed"))
         if count
     ]
-    return f"{', '.join(done) or report.rebuilt_because}; now {_count(report.articles, 'article')}"
+    return f"{', '.join(done) or report.rebuilt_because}; now {count(report.articles, 'article')}"
 
 
-def _count(number: int, noun: str) -> str:
-    """ "1 article", "2 articles"."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+def _named(items: list[str]) -> str:
+    """The first `MAX_NAMED` of `items`, and how many more: "**a.txt**, **b.txt** and 3 more"."""
+    shown = ", ".join(items[:MAX_NAMED])
+    more = len(items) - MAX_NAMED
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _reasons(skipped: list[Skipped]) -> list[str]:
+    """Each skip with its reason, `literal`: "**scan.txt** (it looks like a binary file, not text)"."""
+    return [f"**{literal(skip.path)}** ({literal(skip.reason)})" for skip in skipped]
+
+
+def _skips(skipped: list[Skipped]) -> str:
+    """What the index left out, for the status: " (2 duplicates skipped, 1 file or record unreadable)", or ""."""
+    copies = sum(skip.duplicate_of is not None for skip in skipped)
+    unreadable = len(skipped) - copies
+    said = [f"{count(copies, 'duplicate')} skipped"] if copies else []
+    if unreadable:
+        said.append(f"{unreadable:,} {'file or record' if unreadable == 1 else 'files or records'} unreadable")
+    return f" ({', '.join(said)})" if said else ""

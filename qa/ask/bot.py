@@ -24,6 +24,7 @@ from qa.ask.result import Passage, Result
 from qa.ask.retrieve import CANDIDATES_PER_RESULT, retrieval_pipeline
 from qa.index.folder import articles_folder
 from qa.index.index import Index
+from qa.index.progress import OnProgress
 from qa.index.report import IndexReport
 from qa.index.settings import IndexSettings
 from qa.readers.choose import make_reader
@@ -54,6 +55,7 @@ class Bot:
         rebuild: bool = False,
         progress_bar: bool = True,
         wait: bool = False,
+        on_progress: OnProgress | None = None,
     ) -> None:
         """Open (building or updating if needed) the index of `articles`, and load the models once.
 
@@ -65,6 +67,7 @@ class Bot:
             `qa train-reader`, or a transformers extractive QA model (local path or cached hub id).
         :param wait: if another process is updating the index, wait for it; by default the index is used as it was
             (`report.behind`), so that questions never wait for someone else's indexing (`refresh` catches up).
+        :param on_progress: called with an `IndexProgress` as the articles are indexed (see `Index.open`).
         :raises qa.errors.ArticleError: if `articles` is not a folder.
         :raises qa.errors.IndexingError: if it holds no readable article.
         :raises qa.errors.ReaderModelError: if `reader` cannot be loaded.
@@ -78,7 +81,13 @@ class Bot:
         self.top_k = top_k
         self.reader = reader
         self.index, self.report = Index.open(
-            self.articles, index_dir, self.settings, rebuild=rebuild, progress_bar=progress_bar, wait=wait
+            self.articles,
+            index_dir,
+            self.settings,
+            rebuild=rebuild,
+            progress_bar=progress_bar,
+            wait=wait,
+            on_progress=on_progress,
         )
         self.pipeline = self._pipeline(self.index)
 
@@ -89,14 +98,21 @@ class Bot:
         pipeline.warm_up()  # the models are cached by their loaders: a second pipeline shares them
         return pipeline
 
-    def refresh(self, progress_bar: bool = True) -> IndexReport:
+    def refresh(self, progress_bar: bool = True, on_progress: OnProgress | None = None) -> IndexReport:
         """Bring the index up to date with the articles folder (only what changed is embedded), waiting for another
         process that is updating it.
 
         Questions asked meanwhile are answered from the previous index (`use`).
+
+        :param on_progress: called with an `IndexProgress` as the changes are indexed (see `Index.open`).
         """
         index, report = Index.open(
-            self.articles, self.index.directory, self.settings, progress_bar=progress_bar, wait=True
+            self.articles,
+            self.index.directory,
+            self.settings,
+            progress_bar=progress_bar,
+            wait=True,
+            on_progress=on_progress,
         )
         self.use(index, report)
         return report

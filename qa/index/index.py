@@ -31,6 +31,7 @@ from qa.index.bm25 import BM25
 from qa.index.build import Builder
 from qa.index.disk import checksums, damaged_file, fsync_tree, locked, locked_if_free, unwritable, write_atomically
 from qa.index.folder import FORMAT_VERSION, MANIFEST, fingerprint
+from qa.index.progress import OnProgress
 from qa.index.report import IndexReport
 from qa.index.settings import IndexSettings
 from qa.index.stores.base import DenseStore, StoreError
@@ -79,6 +80,7 @@ class Index:
         rebuild: bool = False,
         progress_bar: bool = True,
         wait: bool = True,
+        on_progress: OnProgress | None = None,
     ) -> tuple[Index, IndexReport]:
         """Load the index of `articles` from `directory`, bringing it up to date first if the folder changed.
 
@@ -86,6 +88,8 @@ class Index:
         :param wait: when another process is updating the index, wait for it (and then bring the index up to date if
             it still is not); with False, use the index as it is if there is one (`IndexReport.behind` says so), so
             that a question is not held up by someone else's indexing.
+        :param on_progress: called with an `IndexProgress` after each file read and each chunk of passages embedded,
+            while the index is brought up to date (never, when it already is): for a page to show how far it got.
         :raises ArticleError: if `articles` is not a folder.
         :raises IndexingError: if there is nothing to index.
         """
@@ -108,7 +112,7 @@ class Index:
         if current is None or current.manifest["fingerprint"] != wanted:
             try:
                 current = cls._updated(
-                    folder, directory, settings, wanted, current, report, rebuild, wait, progress_bar
+                    folder, directory, settings, wanted, current, report, rebuild, wait, progress_bar, on_progress
                 )
             except OSError as error:  # a full disk, a folder that cannot be written: one sentence
                 raise unwritable(directory, error) from error
@@ -131,6 +135,7 @@ class Index:
         rebuild: bool,
         wait: bool,
         progress_bar: bool,
+        on_progress: OnProgress | None,
     ) -> Index:
         """`current` (None: no usable index) brought to the fingerprint `wanted` under the writer's lock; or, with
         `wait` False and another process writing, `current` as it is."""
@@ -147,7 +152,7 @@ class Index:
             if current is not None and current.manifest["fingerprint"] == wanted:
                 report.rebuilt_because = None
                 return current
-            return cls._update(folder, directory, settings, wanted, current, report, progress_bar)
+            return cls._update(folder, directory, settings, wanted, current, report, progress_bar, on_progress)
 
     @classmethod
     def _load(cls, directory: Path) -> Index:
@@ -196,6 +201,7 @@ class Index:
         current: Index | None,
         report: IndexReport,
         progress_bar: bool,
+        on_progress: OnProgress | None,
     ) -> Index:
         reusable = current is not None and current.manifest["settings"] == asdict(settings)
         if current is not None and not reusable:
@@ -207,10 +213,10 @@ class Index:
         try:
             store = store_class(settings.store).derive(staging, current.store if current and reusable else None)
             old = current.articles if current is not None and reusable else {}
-            builder = Builder(store, settings, old, report, progress_bar)
             paths = indexed_first(
                 list(article_files(folder, exclude=directory)), folder, [a["source"] for a in old.values()]
             )
+            builder = Builder(store, settings, old, report, progress_bar, on_progress)
             articles, skipped = builder.add(folder, paths)
             if not articles:
                 kinds = ", ".join(SUFFIXES)

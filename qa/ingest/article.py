@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.ingest.cleaning import MappedText
+
+_RECORD_NUMBER = re.compile(r"#\d+$")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,14 @@ class Skipped:
     path: str
     reason: str
     duplicate_of: str | None = None
+
+
+def source_file(source: str) -> str:
+    """The file that an `Article.source` or a `Skipped.path` is in: a record's source without its "#N".
+
+    Example: `source_file("feed.jsonl#3")` is `"feed.jsonl"`; `source_file("a.txt")` is `"a.txt"`.
+    """
+    return _RECORD_NUMBER.sub("", source)
 
 
 @dataclass

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from qa.ingest.article import Article, Skipped
+from qa.ingest.article import Article, Skipped, source_file
 
 logger = logging.getLogger(__name__)
-
-_RECORD_NUMBER = re.compile(r"#\d+$")
 
 
 class Duplicates:
@@ -65,5 +62,5 @@ def indexed_first(paths: list[Path], folder: Path, indexed_sources: Collection[s
 
     A record's source names its file and record ("feed.jsonl#3"): the file is what counts.
     """
-    indexed = {_RECORD_NUMBER.sub("", source) for source in indexed_sources}
+    indexed = {source_file(source) for source in indexed_sources}
     return sorted(paths, key=lambda path: path.relative_to(folder).as_posix() not in indexed)

@@ -165,7 +165,7 @@ def test_a_bad_upload_is_refused_and_the_articles_stay_as_they_were(page: Page, 
     page.locator("#qa-upload input[type=file]").set_input_files(str(binary))
     page.locator("#qa-add-files").click()
     page.wait_for_function(
-        "document.querySelector('#qa-added').innerText.includes('Not added')", timeout=ANSWER_SECONDS * 1000
+        "document.querySelector('#qa-added').innerText.includes('refused')", timeout=ANSWER_SECONDS * 1000
     )
     assert "photo.txt" in page.locator("#qa-added").inner_text()
     assert page.locator("#qa-articles").inner_text() == listed

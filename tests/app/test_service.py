@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,10 +13,15 @@ from pathlib import Path
 import pytest
 from haystack_integrations.components.readers.transformers import TransformersExtractiveReader
 
+import qa.index.build
 from qa.app.readers import ReaderChoices
-from qa.app.service import MAX_EXAMPLES, ChatService
+from qa.app.service import MAX_EXAMPLES, ChatService, Update
 from qa.errors import ArticleError, ReaderModelError
-from tests.conftest import quotes_sung_kim
+from qa.index.progress import IndexProgress
+from qa.index.report import IndexReport
+from qa.ingest.article import Skipped
+from qa.ingest.uploads import Added
+from tests.conftest import quotes_sung_kim, shared_file
 
 
 @pytest.fixture
@@ -148,10 +155,122 @@ def test_an_uploaded_copy_of_an_indexed_article_is_saved_but_said_not_indexed(
     update = service.add_files([(copy, "copy.txt")])
 
     assert update.report is not None and update.report.added == 0
-    assert update.messages()[0] == (
-        "Saved **uploads/copy.txt** but not indexed: it has the same text as seed-north-korea.txt."
-    )
+    assert update.messages() == [
+        "Nothing added; 1 duplicate skipped: **uploads/copy.txt** (it has the same text as seed-north-korea.txt)."
+    ]
     assert [row[1] for row in service.articles()] == ["seed-north-korea.txt"]
+
+
+@pytest.mark.slow
+def test_an_upload_is_summed_up_in_one_line_with_its_copies_and_refusals_named(
+    service: ChatService, tmp_path: Path
+) -> None:
+    copy, binary = tmp_path / "copy.txt", tmp_path / "scan.txt"
+    copy.write_bytes((service.folder / "seed-north-korea.txt").read_bytes())
+    binary.write_bytes(bytes(range(256)) * 16)
+    towns = _towns(tmp_path / "towns", 7)
+
+    update = service.add_files([*towns, (copy, "copy.txt"), (binary, "scan.txt")])
+
+    assert update.messages()[0] == (
+        "Added 7 articles: **uploads/town-0.txt**, **uploads/town-1.txt**, **uploads/town-2.txt**, "
+        "**uploads/town-3.txt**, **uploads/town-4.txt** and 2 more; 1 duplicate skipped: **uploads/copy.txt** (it "
+        "has the same text as seed-north-korea.txt); 1 file refused: **scan.txt** (it looks like a binary file, not "
+        "text)."
+    )
+    assert service.status().startswith("Ready: 8 articles, ") and "(1 duplicate skipped)" in service.status()
+
+
+@pytest.mark.parametrize(
+    ("update", "summary"),
+    [
+        (
+            Update(Added(["uploads/a.txt"]), IndexReport(), indexed={"uploads/a.txt": 1}),
+            "Added 1 article: **uploads/a.txt**.",
+        ),
+        (
+            Update(
+                Added(["uploads/feed.jsonl"]),
+                IndexReport(
+                    skipped=[
+                        Skipped("old.txt", "it is empty"),  # skipped before this upload: not this update's
+                        Skipped("uploads/feed.jsonl#4", "it has the same text as b.txt", duplicate_of="b.txt"),
+                    ]
+                ),
+                indexed={"uploads/feed.jsonl": 3},
+            ),
+            "Added 3 articles: **uploads/feed.jsonl**; 1 duplicate skipped: **uploads/feed.jsonl&#35;4** (it has the "
+            "same text as b.txt).",
+        ),
+        (
+            Update(Added(refused=[Skipped("<b>scan</b>.txt", "it is empty"), Skipped("notes.doc", "not an article")])),
+            "Nothing added; 2 files refused: **&lt;b&gt;scan&lt;/b&gt;.txt** (it is empty), **notes.doc** (not an "
+            "article).",
+        ),
+    ],
+)
+def test_an_updates_summary_names_what_was_skipped_and_why(update: Update, summary: str) -> None:
+    assert update.messages() == [summary]
+
+
+def _bbc(folder: Path, count: int) -> Path:
+    """`count` BBC business articles and a copy of the first."""
+    source = shared_file("corpora/bbc-news/business")
+    folder.mkdir()
+    for path in sorted(source.glob("*.txt"))[:count]:
+        shutil.copy(path, folder / path.name)
+    shutil.copy(folder / "001.txt", folder / "copy-of-001.txt")
+    return folder
+
+
+_INDEXING = re.compile(
+    r"Indexing: (\d+) of 21 files read(?: \(\d+ articles\))?(?:, ([\d,]+) of (?:about )?[\d,]+ passages embedded)?; "
+    r"[\w ]+ so far(?:, (?:about [\w ]+|a few seconds) left)?\."
+)
+
+
+@pytest.mark.slow
+def test_the_status_shows_how_far_the_first_indexing_got(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(qa.index.build, "EMBED_CHUNK", 16)  # several chunks from 20 articles
+    service = ChatService(_bbc(tmp_path / "bbc", 20), tmp_path / "index")
+    lines = [service.status()]
+    service.start()
+    while not service.ready:
+        if service.status() != lines[-1]:
+            lines.append(service.status())
+        time.sleep(0.01)
+
+    passages = service.bot().report.passages
+    assert lines[0] == "Loading the models…"
+    indexing = [_INDEXING.fullmatch(line) for line in lines if line.startswith("Indexing: ")]
+    assert indexing and all(indexing), lines
+    files = [int(match[1]) for match in indexing if match is not None]
+    embedded = [int(match[2].replace(",", "")) for match in indexing if match is not None and match[2]]
+    assert files == sorted(files) and embedded == sorted(embedded) and len(set(embedded)) > 2, lines
+    done = f"Read 21 files (20 articles) and embedded {passages:,} passages in "
+    finishing = [line for line in lines[1:] if not line.startswith("Indexing: ")]
+    assert all(line.startswith(done) and line.endswith(" s. Loading the models…") for line in finishing), lines
+    assert service.status() == f"Ready: 20 articles, {passages:,} passages indexed (1 duplicate skipped)."
+
+
+@pytest.mark.slow
+def test_an_uploads_progress_can_be_followed_until_it_is_done(service: ChatService, tmp_path: Path) -> None:
+    service.bot()
+    towns = _towns(tmp_path / "towns", 20)
+    seen: list[IndexProgress] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        adding = pool.submit(service.add_files, towns)
+        while not adding.done():
+            progress = service.progress
+            if progress is not None:
+                seen.append(progress)
+            time.sleep(0.01)
+        adding.result()
+
+    assert seen and all(progress.files_total == 21 for progress in seen)
+    fractions = [progress.fraction for progress in seen]
+    assert fractions == sorted(fractions) and all(0 <= fraction <= 1 for fraction in fractions)
+    assert service.progress is None
 
 
 def _timed(service: ChatService, question: str, reader: str | None) -> tuple[str, float]:
