@@ -48,6 +48,8 @@ MAX_FILE_BYTES = 25_000_000
 # folder): indexing 1 GB of text would take hours on a laptop. About 400,000 news articles of BBC size.
 MAX_FOLDER_BYTES = 1_000_000_000
 MAX_QUESTION_CHARS = 1000
+# A correct answer a user types with a 👎 (`qa.app.feedback`): words of an article, a quote at most.
+MAX_CORRECTION_CHARS = 1000
 # Passages read per question at most: beyond this a question takes seconds and answers no better.
 MAX_TOP_K = 100
 

@@ -27,6 +27,11 @@ class QAFileError(ValueError):
     """A question-answer file that cannot be used; the message names the file, the place and what is wrong."""
 
 
+class FeedbackError(ValueError):
+    """Feedback on an answer that cannot be saved (a blank or overlong correction, an unwritable file); the message
+    says why."""
+
+
 class SettingError(ValueError):
     """A `QA_*` environment variable whose value cannot be used; the message names it and the allowed values."""
 
@@ -40,9 +45,10 @@ class ReaderModelError(RuntimeError):
 
 
 # What the `qa` command and the chat catch and show as a message: bad folders, files, questions,
-# question-answer files and model names.
+# question-answer files, model names and feedback.
 USER_ERRORS: tuple[type[Exception], ...] = (
     ArticleError,
+    FeedbackError,
     IndexingError,
     LearnedModelError,
     QAFileError,

@@ -6,9 +6,12 @@ not malformed: it is kept, and the evaluation scores the bot's refusal.
 
 Formats, by file suffix:
 
-- `.jsonl`: one `{"question": str, "answers": [str, ...]}` per line, optional `"id"`, `"title"`, `"kind"` and
-  `"history"` (the earlier questions of a conversation, oldest first: the question is a follow-up asked after them);
-  an empty `answers` list means the articles do not answer the question.
+- `.jsonl`: one `{"question": str, "answers": [str, ...]}` per line, optional `"id"`, `"title"`, `"kind"`,
+  `"history"` (the earlier questions of a conversation, oldest first: the question is a follow-up asked after them)
+  and `"wrong"` (answers known to be wrong, `""` for a decline: what a user disliked, see `qa.app.feedback`); an
+  empty `answers` list means the articles do not answer the question, unless `wrong` is given: then the right answer
+  is not known, and the question is scored only on whether the bot gives a wrong answer again. Other keys are
+  ignored, so that a file can carry notes for the people reading it.
 - `.csv`: a header with `question` and `answer` columns (optional `id`, `title`); several rows with the same
   question give it several accepted answers; a question whose rows all have an empty answer has none.
 - `.json`: SQuAD v1.1 or v2.0 (`{"data": [{"title", "paragraphs": [{"context", "qas": [...]}]}]}`); a v2.0
@@ -45,6 +48,8 @@ class QAPair:
     :param kind: the kind of question, where the file says so (a `kind` field or column: "quote", "when", ...);
         the report scores each kind apart. A question with a history and no kind is a "followup".
     :param history: the questions asked before this one in its conversation, oldest first (JSONL files only).
+    :param wrong: answers known to be wrong (`""`: declining is wrong), normalised apart from that as `answers` are
+        (JSONL files only).
     """
 
     id: str
@@ -54,10 +59,19 @@ class QAPair:
     context: str | None = None
     kind: str | None = None
     history: tuple[str, ...] = ()
+    wrong: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
         return bool(self.answers)
+
+    @property
+    def known(self) -> bool:
+        """Whether the file says what the right outcome is: an answer, or (no answer, nothing marked wrong) a decline.
+
+        A question that only has `wrong` answers is not: a user said "not this" without saying what instead.
+        """
+        return bool(self.answers) or not self.wrong
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,9 @@ def _jsonl_pairs(text: str, path: Path) -> list[QAPair]:
         if not isinstance(answers, list) or not all(isinstance(answer, str) for answer in answers):
             raise QAFileError(f"{where}: 'answers' must be a list of strings ([] for no answer), got {answers!r:.80}.")
         history = _history(record.get("history", []), where)
+        wrong = record.get("wrong", [])
+        if not isinstance(wrong, list) or not all(isinstance(answer, str) for answer in wrong):
+            raise QAFileError(f"{where}: 'wrong' must be a list of strings (\"\" for a decline), got {wrong!r:.80}.")
         pairs.append(
             QAPair(
                 id=_optional(record, "id", where) or line,
@@ -138,6 +155,7 @@ def _jsonl_pairs(text: str, path: Path) -> list[QAPair]:
                 title=_optional(record, "title", where),
                 kind=_optional(record, "kind", where) or (FOLLOW_UP if history else None),
                 history=history,
+                wrong=tuple(dict.fromkeys(answer.strip() for answer in wrong)),
             )
         )
     return pairs

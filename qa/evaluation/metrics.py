@@ -81,6 +81,19 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
     )
 
 
+def repeats_wrong(prediction: str, wrong: Sequence[str]) -> bool:
+    """Whether `prediction` is one of the answers known to be `wrong`, after normalisation; `""` among them means a
+    decline is wrong, and is repeated only by a decline (`""`), not by an answer that normalises to nothing.
+
+    Example: ``repeats_wrong("The Cat!", ["cat"]) is True``; ``repeats_wrong("", ["cat"]) is False``;
+    ``repeats_wrong("", [""]) is True``.
+    """
+    if prediction == "":
+        return "" in wrong
+    normalized = normalize_answer(prediction)
+    return any(answer != "" and normalize_answer(answer) == normalized for answer in wrong)
+
+
 def answer_rank(passages: Iterable[str], answers: Sequence[str]) -> int | None:
     """The 1-based rank of the first passage that contains an accepted answer, or None if none does."""
     for rank, passage in enumerate(passages, start=1):

@@ -39,6 +39,11 @@ def metric_lines(metrics: Metrics) -> list[tuple[str, str]]:
         ("latency p50", f"{metrics.latency_p50_ms:.0f} ms"),
         ("latency p95", f"{metrics.latency_p95_ms:.0f} ms"),
         ("questions refused or failed", str(metrics.errors)),
+        *(
+            [("wrong answers given again", f"{metrics.wrong_again} of {metrics.marked_wrong} marked wrong")]
+            if metrics.marked_wrong
+            else []
+        ),
         ("total time", f"{metrics.total_seconds:.1f} s"),
     ]
 
@@ -197,7 +202,12 @@ def _percent(value: float | None) -> str:
 
 
 def _expected(row: Row) -> str:
-    return " | ".join(row.answers) if row.answers else "(no answer: decline)"
+    """The accepted answers, then those marked wrong ("not ..."); only the latter where the right one is unknown."""
+    wrong = "not " + " | ".join(answer or "(declined)" for answer in row.wrong) if row.wrong else ""
+    if not row.known:
+        return wrong
+    expected = " | ".join(row.answers) if row.answers else "(no answer: decline)"
+    return f"{expected}; {wrong}" if wrong else expected
 
 
 def _answered(row: Row) -> str:

@@ -9,6 +9,10 @@ accepted answer, and a question without accepted answers scores 1 for a decline 
 (recall@1/@5/@k, MRR) are over the answerable questions, from the ranked passages the bot retrieved: a passage
 "has the answer" when it contains an accepted answer. Rates are fractions from 0 to 1; a figure that would be 0/0
 is None.
+
+A question whose file marks answers as wrong (`QAPair.wrong`: what users disliked) is also checked for giving one of
+them again (`Row.wrong_again`); one whose right answer is not known (only wrong answers) is checked for nothing else,
+and its row stays out of every other figure: not repeating a wrong answer does not make an answer right.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from qa.evaluation.metrics import (
     no_answer_precision_recall,
     percentile,
     recall_at,
+    repeats_wrong,
 )
 from qa.evaluation.open_book import open_book_folders
 from qa.evaluation.squad import HELD_OUT_TITLES
@@ -62,6 +67,11 @@ class Row:
         calibrated, the probability that the answer is right.
     :param history: the earlier questions it was asked after (a follow-up), oldest first.
     :param asked: the question as the bot understood it, where that differs (a follow-up's pronouns resolved).
+    :param wrong: the answers known to be wrong (`""`: a decline).
+    :param wrong_again: whether the bot gave one of them again; None when there are none.
+    :param known: whether the right answer is known (`QAPair.known`); when not, `exact_match`, `f1` and `contains`
+        are 1 if the bot did not give a wrong answer again, else 0, and the row counts in no overall figure but
+        `Metrics.wrong_again`.
     """
 
     id: str
@@ -81,6 +91,9 @@ class Row:
     confidence: float | None = None
     history: list[str] = field(default_factory=list)
     asked: str | None = None
+    wrong: list[str] = field(default_factory=list)
+    wrong_again: bool | None = None
+    known: bool = True
 
     @property
     def right(self) -> bool:
@@ -107,6 +120,9 @@ class Metrics:
     :param calibration_error: the expected calibration error of the answers' confidences (10 bins; answers only,
         right meaning F1 ≥ 0.5), None without answers.
     :param by_kind: the figures per kind of question, where the file gives kinds.
+    :param marked_wrong: the questions with answers known to be wrong (`QAPair.wrong`), and `wrong_again` those the
+        bot gave one of them again. `questions` counts every question; the other figures only those whose right
+        answer is known.
     """
 
     exact_match: float
@@ -127,6 +143,8 @@ class Metrics:
     total_seconds: float
     calibration_error: float | None = None
     by_kind: dict[str, KindScores] = field(default_factory=dict)
+    marked_wrong: int = 0
+    wrong_again: int = 0
 
 
 @dataclass(frozen=True)
@@ -248,6 +266,12 @@ def score_question(bot: Bot | ClosedBook, pair: QAPair) -> Row:
     prediction = top.text if top is not None else ""
     answers = list(pair.answers)
     passages = [passage.text for passage in result.passages] if result is not None else []
+    wrong_again = repeats_wrong(prediction, pair.wrong) if pair.wrong else None
+    if pair.known:
+        em, f1 = exact_match(prediction, answers), round(f1_score(prediction, answers), 4)
+        contains = float(contains_answer(prediction, answers) if answers else top is None)
+    else:  # all that is known: whether it said what a user marked wrong
+        em = f1 = contains = float(not wrong_again)
     return Row(
         id=pair.id,
         question=pair.question,
@@ -256,9 +280,9 @@ def score_question(bot: Bot | ClosedBook, pair: QAPair) -> Row:
         prediction=prediction,
         source=top.title if top is not None else None,
         declined=top is None,
-        exact_match=exact_match(prediction, answers),
-        f1=round(f1_score(prediction, answers), 4),
-        contains=float(contains_answer(prediction, answers) if answers else top is None),
+        exact_match=em,
+        f1=f1,
+        contains=contains,
         retrieval_rank=answer_rank(passages, answers) if answers else None,
         latency_ms=round(latency_ms, 2),
         error=error,
@@ -266,23 +290,29 @@ def score_question(bot: Bot | ClosedBook, pair: QAPair) -> Row:
         confidence=top.score if top is not None else None,
         history=list(pair.history),
         asked=result.asked if result is not None and result.asked != pair.question else None,
+        wrong=list(pair.wrong),
+        wrong_again=wrong_again,
+        known=pair.known,
     )
 
 
 def summarize(rows: Sequence[Row], top_k: int, seconds: float) -> Metrics:
     """The overall metrics of `rows` (see the module's conventions)."""
-    count = len(rows)
-    ranks = [row.retrieval_rank for row in rows if row.answers]
+    scored = [row for row in rows if row.known]
+    marked = [row for row in rows if row.wrong_again is not None]
+    ranks = [row.retrieval_rank for row in scored if row.answers]
     latencies = [row.latency_ms for row in rows]
-    precision, recall = no_answer_precision_recall([bool(row.answers) for row in rows], [row.declined for row in rows])
-    answered = [row for row in rows if row.confidence is not None]
+    precision, recall = no_answer_precision_recall(
+        [bool(row.answers) for row in scored], [row.declined for row in scored]
+    )
+    answered = [row for row in scored if row.confidence is not None]
     calibration_error = expected_calibration_error(
         [row.confidence for row in answered if row.confidence is not None], [row.right for row in answered]
     )
     return Metrics(
-        exact_match=_mean([row.exact_match for row in rows]),
-        f1=_mean([row.f1 for row in rows]),
-        contains=_mean([row.contains for row in rows]),
+        exact_match=_mean([row.exact_match for row in scored]),
+        f1=_mean([row.f1 for row in scored]),
+        contains=_mean([row.contains for row in scored]),
         recall_at_1=_rounded(recall_at(ranks, 1)),
         recall_at_5=_rounded(recall_at(ranks, 5)),
         recall_at_k=_rounded(recall_at(ranks, top_k)),
@@ -291,13 +321,15 @@ def summarize(rows: Sequence[Row], top_k: int, seconds: float) -> Metrics:
         no_answer_recall=_rounded(recall),
         latency_p50_ms=round(percentile(latencies, 50) or 0.0, 1),
         latency_p95_ms=round(percentile(latencies, 95) or 0.0, 1),
-        questions=count,
+        questions=len(rows),
         answerable=len(ranks),
         errors=sum(1 for row in rows if row.error),
         top_k=top_k,
         total_seconds=round(seconds, 2),
         calibration_error=_rounded(calibration_error),
-        by_kind=by_kind(rows),
+        by_kind=by_kind(scored),
+        marked_wrong=len(marked),
+        wrong_again=sum(1 for row in marked if row.wrong_again),
     )
 
 

@@ -79,6 +79,17 @@ def test_a_jsonl_history_makes_a_follow_up(tmp_path: Path) -> None:
     ]
 
 
+def test_jsonl_wrong_answers_and_unknown_keys(tmp_path: Path) -> None:
+    lines = [
+        {"question": "When?", "answers": ["Tuesday"], "wrong": [" Monday ", "Monday"], "citation": {"start": 3}},
+        {"question": "Who?", "answers": [], "wrong": [""], "note": "a decline, disliked"},
+        {"question": "Where?", "answers": [], "wrong": []},
+    ]
+    pairs = load_qa_file(_write(tmp_path, "q.jsonl", "\n".join(json.dumps(line) for line in lines))).pairs
+
+    assert [(pair.wrong, pair.known) for pair in pairs] == [(("Monday",), True), (("",), False), ((), True)]
+
+
 def test_csv_groups_rows_of_one_question(tmp_path: Path) -> None:
     text = (
         "\ufeffQuestion,Answer\n"
@@ -166,6 +177,8 @@ def test_the_shared_squad_dev_file() -> None:
         ("q.jsonl", '{"question": "a", "answers": [], "id": [1]}', "q.jsonl, line 1: 'id' must be a string"),
         ("q.jsonl", '{"question": "a", "answers": [], "history": "b"}', "line 1: 'history' must be a list of the"),
         ("q.jsonl", '{"question": "a", "answers": [], "history": [" "]}', "line 1: 'history' must be a list of the"),
+        ("q.jsonl", '{"question": "a", "answers": [], "wrong": "b"}', "line 1: 'wrong' must be a list of strings"),
+        ("q.jsonl", '{"question": "a", "answers": [], "wrong": [null]}', "line 1: 'wrong' must be a list of strings"),
         ("q.csv", "query,response\na,b\n", "q.csv, line 1: the header needs 'question' and 'answer' columns; it lacks"),
         ("q.csv", "question,answer\na,b\nc,d,e\n", "q.csv, line 3: 3 fields where the header has 2."),
         ("q.csv", 'question,answer\na,b\n"c,d\n', "q.csv, line 3: 1 fields where the header has 2."),

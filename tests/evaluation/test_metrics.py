@@ -16,6 +16,7 @@ from qa.evaluation.metrics import (
     percentile,
     recall_at,
     reliability_bins,
+    repeats_wrong,
 )
 
 
@@ -89,6 +90,22 @@ def test_f1_score(prediction: str, answers: list[str], expected: float) -> None:
 )
 def test_contains_answer(text: str, answers: list[str], expected: bool) -> None:
     assert contains_answer(text, answers) is expected
+
+
+@pytest.mark.parametrize(
+    ("prediction", "wrong", "expected"),
+    [
+        ("The Cat!", ["cat"], True),
+        ("black cat", ["cat"], False),
+        ("", ["cat"], False),  # a decline is not the wrong answer
+        ("", [""], True),  # declining was what was wrong
+        ("the", [""], False),  # an answer that normalises to nothing is still an answer
+        ("Seoul", ["", "seoul"], True),
+        ("Seoul", [], False),
+    ],
+)
+def test_repeats_wrong(prediction: str, wrong: list[str], expected: bool) -> None:
+    assert repeats_wrong(prediction, wrong) is expected
 
 
 def test_answer_rank_is_the_first_passage_with_an_answer() -> None:

@@ -12,7 +12,7 @@ import pytest
 from qa import Bot, evaluate
 from qa.evaluation.files import load_qa_file
 from qa.evaluation.report import metric_lines, render_html, render_table
-from qa.evaluation.run import Evaluation, run_evaluation
+from qa.evaluation.run import Evaluation, Row, run_evaluation, summarize
 from tests.conftest import SEEDS
 
 
@@ -83,6 +83,23 @@ def test_metrics_by_hand(evaluation: Evaluation, seed_bot: Bot) -> None:
     assert metrics.recall_at_5 == round(sum(1 for rank in answerable if rank is not None and rank <= 5) / 3, 4)
     assert metrics.mrr == round(sum(1 / rank for rank in answerable if rank) / 3, 4)
     assert 0 < metrics.latency_p50_ms <= metrics.latency_p95_ms <= max(row.latency_ms for row in evaluation.rows)
+
+
+def test_questions_marked_wrong_are_counted_and_unknown_answers_kept_out_of_the_figures() -> None:
+    right = Row("a", "When?", ["Tuesday"], None, "Tuesday", "T", False, 1.0, 1.0, 1.0, 1, 10.0, confidence=0.9)
+    again = replace(
+        right, answers=["Monday"], exact_match=0.0, f1=0.0, contains=0.0, wrong=["Tuesday"], wrong_again=True
+    )
+    # Only "not Tuesday" is known: declining is not wrong, and not right either.
+    unknown = replace(
+        right, answers=[], prediction="", declined=True, wrong=["Tuesday"], wrong_again=False, known=False
+    )
+
+    metrics = summarize([right, again, unknown], top_k=5, seconds=1.0)
+
+    assert (metrics.questions, metrics.answerable, metrics.marked_wrong, metrics.wrong_again) == (3, 2, 2, 1)
+    assert (metrics.exact_match, metrics.f1, metrics.contains) == (0.5, 0.5, 0.5)
+    assert metrics.no_answer_precision is None and metrics.no_answer_recall is None  # no known question declined
 
 
 def test_odd_questions_are_scored_not_fatal(seed_bot: Bot, tmp_path: Path) -> None:
