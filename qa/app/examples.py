@@ -239,8 +239,3 @@ def _varied(chosen: Sequence[Example], limit: int) -> bool:
     round of `MIN_KINDS` kinds (at most two of six)."""
     most = max(Counter(example.kind for example in chosen).values(), default=0)
     return len(chosen) >= limit and most <= math.ceil(limit / MIN_KINDS)
-
-
-def example_questions(bot: Bot, article_ids: Iterable[str], limit: int | None = None) -> list[str]:
-    """Examples of `article_ids`: `ExampleFinder(bot).for_articles`, kept until the service calls that itself."""
-    return ExampleFinder(bot).for_articles(article_ids, limit if limit is not None else MAX_PER_ARTICLE)

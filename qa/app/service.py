@@ -26,6 +26,7 @@ from qa.ingest.article import Skipped, source_file
 from qa.ingest.uploads import Added, add_files, add_text, remove
 
 if TYPE_CHECKING:  # the heavy modules (torch, Haystack, spaCy) load in the background thread, not on import
+    from qa.app.examples import ExampleFinder
     from qa.ask.bot import Bot
     from qa.ask.followup.turns import Turn
     from qa.ask.result import Passage, Result
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 # The examples offered on the page at most; newly added articles' examples come first.
 MAX_EXAMPLES = 6
+# The examples an upload offers at most, from the new articles.
+UPLOAD_EXAMPLES = 3
 # The files an upload's summary names of each kind (added, skipped, refused), at most, so that it stays one line
 # even for an upload of hundreds.
 MAX_NAMED = 5
@@ -118,6 +121,7 @@ class ChatService:
         self._bots_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self.examples: list[str] = []
+        self._finder: ExampleFinder | None = None  # made once the bot is loaded
         self._watch = watch
         self._watcher: FolderWatcher | None = None
         self.version = 0  # counts the updates that changed the index, so that an open page knows to show them
@@ -168,11 +172,11 @@ class ChatService:
     def _find_examples(self) -> None:
         """The page's first examples, found once the bot answers: each is a question asked of the bot, so finding
         them must not delay "Ready", and stops at `MAX_EXAMPLES` rather than visiting every article."""
-        from qa.app.examples import example_questions
+        from qa.app.examples import ExampleFinder
 
-        bot = self._bots[None]
+        self._finder = ExampleFinder(self._bots[None])
         try:
-            self.examples = example_questions(bot, bot.index.articles, limit=MAX_EXAMPLES)
+            self.examples = self._finder.find(MAX_EXAMPLES)
         except Exception:  # examples are a nicety: the chat answers without them
             logger.exception("Could not find example questions.")
 
@@ -318,9 +322,8 @@ class ChatService:
         new = [article_id for article_id in articles if article_id not in before]
         per_file = Counter(source_file(info["source"]) for info in articles.values())
         update.indexed = {path: per_file[path] for path in added.saved if per_file[path]}
-        from qa.app.examples import example_questions
-
-        update.examples = example_questions(self._bots[None], new)
+        if self._finder is not None:
+            update.examples = self._finder.for_articles(new, UPLOAD_EXAMPLES)
         self.examples = (update.examples + self.examples)[:MAX_EXAMPLES]
         return update
 
