@@ -36,14 +36,14 @@ browser:
 	@test -x /usr/bin/chromium || apt-get install -y -qq chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
 test: $(STAMP) browser
-	$(BIN)/ruff check qa tests app.py benchmarks setup.py
-	$(BIN)/ruff format --check qa tests app.py benchmarks setup.py
+	$(BIN)/ruff check qa tests app.py benchmarks docs setup.py
+	$(BIN)/ruff format --check qa tests app.py benchmarks docs setup.py
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 # The edit-test loop: lint and the tests not marked slow, browser or server (under a minute).
 test-fast: $(STAMP)
-	$(BIN)/ruff check qa tests app.py benchmarks setup.py
+	$(BIN)/ruff check qa tests app.py benchmarks docs setup.py
 	$(BIN)/pytest -q -m "not slow and not browser and not server"
 
 clean:

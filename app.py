@@ -88,7 +88,6 @@ def main(argv: list[str] | None = None) -> None:
         server_name=args.host,
         server_port=args.port,
         auth=args.auth,
-        max_file_size=config.MAX_FILE_BYTES,
         theme=THEME,
         css=CSS,
     )

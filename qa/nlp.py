@@ -10,6 +10,23 @@ from spacy.tokens import Doc
 
 # spaCy pipelines are not documented as thread-safe: every use of the shared one holds this lock.
 SPACY_LOCK = threading.Lock()
+# Titles that stand before a person's name (lower case, without a full stop): "Mr", "Dr", "President".
+HONORIFICS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "lord",
+        "lady",
+        "president",
+        "chancellor",
+    }
+)
 
 
 @functools.cache

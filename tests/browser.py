@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -27,6 +28,16 @@ STARTUP_SECONDS = 180
 ANSWER_SECONDS = 60
 # What a reply shows before it is final: the app's placeholders and Gradio's while it renders a message.
 PLACEHOLDERS = ("Searching the articles", "Still loading", "Loading content")
+
+
+def copy_sample(corpus: Path, target: Path, per_folder: int) -> Path:
+    """The first `per_folder` `.txt` files of each folder of `corpus` (e.g. the BBC corpus's five), copied under
+    `target` by folder: a real folder of articles of a chosen size."""
+    for topic in sorted(path for path in corpus.iterdir() if path.is_dir()):
+        (target / topic.name).mkdir(parents=True)
+        for file in sorted(topic.glob("*.txt"))[:per_folder]:
+            shutil.copy(file, target / topic.name / file.name)
+    return target
 
 
 def free_port() -> int:
@@ -74,9 +85,9 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def open_chat(browser: Browser, url: str) -> Page:
-    """A new tab on the chat, once the page says the bot is ready."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def open_chat(browser: Browser, url: str, viewport: ViewportSize | None = None) -> Page:
+    """A new tab on the chat (by default 1400 by 1000), once the page says the bot is ready."""
+    page = browser.new_page(viewport=viewport or {"width": 1400, "height": 1000})
     page.goto(url, wait_until="domcontentloaded")  # never networkidle: Gradio keeps connections open
     page.wait_for_selector("#qa-question textarea")
     page.wait_for_function(
@@ -92,6 +103,14 @@ def ask(page: Page, question: str) -> Locator:
     box.fill(question)
     box.press("Enter")
     return settled_reply(page, before)
+
+
+def open_sources(reply: Locator) -> Locator:
+    """`reply` with its collapsed sources (or closest passages) opened."""
+    title = reply.locator(".thought .title").first
+    title.click()
+    reply.locator(".thought blockquote, .thought li").first.wait_for(state="visible")
+    return reply
 
 
 def settled_reply(page: Page, before: int) -> Locator:

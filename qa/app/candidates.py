@@ -25,31 +25,20 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from qa.nlp import HONORIFICS
 from qa.readers.rules.quotes import Quote, find_quotes, same_speaker
 from qa.readers.rules.speech import NAME_PARTICLES
 
 KINDS = ("quote", "person", "organisation", "thing", "figure")
 # Titles before a name, which the question leaves out: "What did Lomax say?" rather than "... Ms Lomax ...".
-TITLES = frozenset(
+TITLES = HONORIFICS | frozenset(
     {
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "dr",
-        "prof",
-        "professor",
-        "sir",
         "dame",
-        "lord",
-        "lady",
         "rev",
         "reverend",
         "rt",
         "hon",
         "st",
-        "president",
-        "chancellor",
     }
 )
 # The entity labels asked "What is X?", by kind.

@@ -1,16 +1,17 @@
-"""The chat's answer message as HTML: the answer with numbered citations, then the sources a reader can check.
+"""The chat's reply as HTML: the answer with numbered citations, then the sources a reader can check.
 
 Every piece of article text goes through `literal` here, before any markup of ours is added: an article that
 contains `<script>` shows those characters and never runs them, and one that contains `**`, `$$` or `![x](url)`
 shows those too, rather than have the page's Markdown or math rendering restyle (or fetch) anything. The span an
-answer came from is marked with `<mark>` inside its passage, and each source expands to the whole paragraph around
-it.
+answer came from is marked with `<mark>` inside its passage, and a source expands to the whole paragraph around it
+where that paragraph is longer than the excerpt shown.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,20 +43,41 @@ _SUBSTANTIVE = re.compile(r"\d|[^\W\d_]{3,}")
 PassageLookup = Callable[[str, int], "Passage | None"]
 
 
-def answer_html(
-    result: Result, lookup: PassageLookup | None = None, show_scores: bool = False, folder: Path | None = None
-) -> str:
-    """The whole bot message for `result`.
+@dataclass(frozen=True)
+class Reply:
+    """A bot reply in two messages: what a person reads first, and the sources that back it, collapsed under it.
+
+    :param text: the answer (or the decline) with its confidence and any other possible answers.
+    :param sources: the numbered sources with the cited spans marked (for a decline, the closest passages); "" when
+        there are none.
+    :param sources_title: the title of the collapsed message that holds `sources`.
+    """
+
+    text: str
+    sources: str = ""
+    sources_title: str = ""
+
+
+def reply(
+    result: Result,
+    lookup: PassageLookup | None = None,
+    show_scores: bool = False,
+    folder: Path | None = None,
+    note: str | None = None,
+) -> Reply:
+    """The bot's reply to `result`.
 
     :param lookup: finds neighbouring passages, to show the full paragraph around an answer; without it the
         expanded view is the passage itself.
     :param show_scores: add the reader's score to each answer and the retrieval score to each passage.
     :param folder: the articles folder, to name files by their path in it rather than in full.
+    :param note: a caution shown under the answer or the decline (e.g. that the question is not in English).
     """
     if result.clarification is not None:
-        return f'<p class="qa-clarify">{literal(result.clarification)}</p>'
+        return Reply(f'<p class="qa-clarify">{literal(result.clarification)}</p>')
+    caution = f'<p class="qa-note">{literal(note)}</p>' if note else ""
     if result.no_answer:
-        return _declined(result, show_scores, folder)
+        return _declined(result, show_scores, folder, caution)
     understood = (
         f'<p class="qa-understood">Understood as: <em>{literal(result.asked)}</em></p>'
         if result.asked != result.question
@@ -64,15 +86,19 @@ def answer_html(
     best, *others = shown_answers(result.answers)
     first = (
         f'<p class="qa-best"><b>{literal(_squeeze(best.text).strip())}</b> <sup>[1]</sup> '
-        f'<span class="qa-confidence">{confidence(best.score)}</span>{_score(best.score, show_scores)}</p>'
+        f'<span class="qa-confidence">{confidence(best.score)}</span>{_score("reader", best.score, show_scores)}'
+        f'<br><span class="qa-from">{literal(best.title)}</span></p>'
     )
     alternatives = "; ".join(
-        f"<b>{literal(_squeeze(answer.text).strip())}</b> <sup>[{number}]</sup>{_score(answer.score, show_scores)}"
+        f"<b>{literal(_squeeze(answer.text).strip())}</b> <sup>[{number}]</sup>"
+        f"{_score('reader', answer.score, show_scores)}"
         for number, answer in enumerate(others, start=2)
     )
     also = f'<p class="qa-others">Other possible answers: {alternatives}</p>' if others else ""
-    sources = "".join(_source(number, answer, lookup, folder) for number, answer in enumerate([best, *others], 1))
-    return f'{first}{understood}{also}<div class="qa-sources"><b>Sources</b>{sources}</div>'
+    shown = [best, *others]
+    sources = "".join(_source(number, answer, lookup, folder) for number, answer in enumerate(shown, 1))
+    title = "Source" if len(shown) == 1 else f"Sources ({len(shown)})"
+    return Reply(f"{first}{understood}{also}{caution}", f'<div class="qa-sources">{sources}</div>', title)
 
 
 def confidence(score: float) -> str:
@@ -95,16 +121,6 @@ def shown_answers(answers: Sequence[Answer]) -> list[Answer]:
     return shown
 
 
-def articles_html(rows: list[tuple[str, str, int]]) -> str:
-    """The articles panel: a table of title, file and passage count."""
-    body = "".join(
-        f"<tr><td>{literal(title)}</td><td>{literal(source)}</td><td>{passages}</td></tr>"
-        for title, source, passages in rows
-    )
-    head = "<tr><th>Title</th><th>File</th><th>Passages</th></tr>"
-    return f'<table class="qa-articles"><thead>{head}</thead><tbody>{body}</tbody></table>'
-
-
 def literal(text: str) -> str:
     """`text` as HTML that shows each of its characters as it is, whether read as HTML, Markdown or math.
 
@@ -113,27 +129,29 @@ def literal(text: str) -> str:
     return text.translate(_LITERAL)
 
 
-def _declined(result: Result, show_scores: bool, folder: Path | None) -> str:
+def _declined(result: Result, show_scores: bool, folder: Path | None, caution: str) -> Reply:
     closest = "".join(
         f"<li><b>{literal(passage.title)}</b> ({literal(_where(passage.date, passage.source, folder))})"
-        f"{_score(passage.score, show_scores)}<br>{literal(_squeeze(passage.text).strip())}</li>"
+        f"{_score('retrieval', passage.score, show_scores)}<br>{literal(_squeeze(passage.text).strip())}</li>"
         for passage in result.passages[:DECLINED_PASSAGES]
     )
-    shown = f"<details><summary>The closest passages</summary><ol>{closest}</ol></details>" if closest else ""
-    return f'<p class="qa-declined"><b>The articles do not answer this.</b></p>{shown}'
+    text = f'<p class="qa-declined"><b>The articles do not answer this.</b></p>{caution}'
+    return Reply(text, f'<ol class="qa-closest">{closest}</ol>', "The closest passages") if closest else Reply(text)
 
 
 def _source(number: int, answer: Answer, lookup: PassageLookup | None, folder: Path | None) -> str:
-    """One numbered source: title and date or file, the passage with the span marked, the paragraph on demand."""
-    passage = _marked(*_excerpt(answer.context, answer.start - answer.context_start, answer.end - answer.context_start))
+    """One numbered source: title and date or file, the passage with the span marked, and the paragraph around it
+    on demand when the paragraph holds more than the excerpt shows."""
+    excerpt = _excerpt(answer.context, answer.start - answer.context_start, answer.end - answer.context_start)
     paragraph_text, paragraph_start = _paragraph(answer, lookup)
-    paragraph = _marked(paragraph_text, answer.start - paragraph_start, answer.end - paragraph_start)
     where = literal(_where(answer.date, answer.source, folder))
+    more = ""
+    if _key(paragraph_text) not in _key(excerpt[0]):
+        paragraph = _marked(paragraph_text, answer.start - paragraph_start, answer.end - paragraph_start)
+        more = f"<details><summary>Full paragraph</summary><blockquote>{paragraph}</blockquote></details>"
     return (
         f'<div class="qa-source"><p><b>[{number}] {literal(answer.title)}</b> · {where} · '
-        f"characters {answer.start}-{answer.end}</p>"
-        f"<blockquote>{passage}</blockquote>"
-        f"<details><summary>Full paragraph</summary><blockquote>{paragraph}</blockquote></details></div>"
+        f"characters {answer.start}-{answer.end}</p><blockquote>{_marked(*excerpt)}</blockquote>{more}</div>"
     )
 
 
@@ -192,8 +210,10 @@ def _where(date: str | None, source: str, folder: Path | None) -> str:
     return f"{date} · {source}" if date else source
 
 
-def _score(score: float, show: bool) -> str:
-    return f' <span class="qa-score">score {score:.3f}</span>' if show else ""
+def _score(kind: str, score: float, show: bool) -> str:
+    """`score` labelled with what gave it: "retrieval" (how close a passage is to the question) or "reader" (how
+    likely the answer is right)."""
+    return f' <span class="qa-score">{kind} score {score:.3f}</span>' if show else ""
 
 
 def _key(text: str) -> str:

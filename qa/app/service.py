@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.app.citations import literal
+from qa.app.feedback import FeedbackLog
 from qa.app.readers import ReaderChoices
+from qa.ask.language import identifier, language_note, question_language
 from qa.config import DEFAULT_TOP_K
 from qa.errors import ArticleError
 from qa.index.progress import IndexProgress, count
@@ -127,6 +129,7 @@ class ChatService:
         self.version = 0  # counts the updates that changed the index, so that an open page knows to show them
         self.changed: str | None = None  # the latest such update, for the page
         self._progress: tuple[IndexProgress, float] | None = None  # the latest report, and when it came
+        self.feedback = FeedbackLog(index_dir)  # 👍/👎 from every session, replayed by `qa eval`
 
     def start(self) -> None:
         """Begin loading the models and indexing the articles, without waiting."""
@@ -145,6 +148,7 @@ class ChatService:
         self._ready.set()
         self._progress = None  # after "Ready", so that the status never goes back to "Loading the models…"
         if self.failure is None:
+            identifier()  # the language guess of `language_note`, loaded before the first decline needs it
             self._find_examples()
         self._examples_found.set()
 
@@ -245,6 +249,12 @@ class ChatService:
     ) -> Result:
         """Answer `question` in the context of `history`; see `Bot.ask`."""
         return self.bot(reader).ask(question, history or (), top_k=top_k)
+
+    @staticmethod
+    def language_note(question: str) -> str | None:
+        """Why a declined `question` may have been declined: it is not in English (see `qa.ask.language`)."""
+        language = question_language(question)
+        return language_note(language) if language is not None else None
 
     def status(self) -> str:
         """One line for the page: loading (how far the indexing got, if the articles need it), ready (with what is

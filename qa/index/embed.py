@@ -4,6 +4,7 @@ Haystack's own embedders cannot run the model in bfloat16, which about doubles i
 units (`qa.precision`). These do, and besides:
 
 - one loaded model per process serves both components and every `Bot`;
+- the packaged model runs without importing sentence-transformers (`MeanPooled`), which was most of the start-up;
 - its fast tokenizer, which two threads must not use at once ("Already borrowed", huggingface/tokenizers#537),
   is guarded by a lock held only while tokenizing, so the chat's workers can embed questions while an upload embeds
   passages: the forward passes run side by side;
@@ -16,10 +17,12 @@ The text embedded for a passage is its title and its content joined by a newline
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,13 +65,83 @@ class Encoder:
 
 @cache
 def load_encoder(path: str) -> Encoder:
-    """The model at `path` (a local directory), loaded once per process."""
-    from sentence_transformers import SentenceTransformer
+    """The model at `path` (a local directory), loaded once per process.
+
+    A model made of a transformer, mean pooling and normalisation (all-MiniLM-L6-v2, the packaged one) is run by
+    `MeanPooled`, without importing sentence-transformers: that import (scikit-learn and more) took 3-6 s of the
+    chat's start here, more than loading the model. Any other sentence-transformers model is loaded by it.
+    """
+    if MeanPooled.fits(Path(path)):
+        return Encoder(Weights(lambda dtype: MeanPooled(Path(path), dtype)), threading.Lock())
 
     def load(dtype: Any) -> Any:
+        from sentence_transformers import SentenceTransformer
+
         return SentenceTransformer(path, device="cpu", local_files_only=True, model_kwargs={"dtype": dtype})
 
     return Encoder(Weights(load), threading.Lock())
+
+
+class MeanPooled:
+    """A sentence-transformers model of three modules (Transformer, Pooling of mean tokens, Normalize) run with
+    transformers alone: the same tokens, the same mean over the real (unpadded) tokens, so the embeddings are those
+    sentence-transformers gives (`tests/index/test_embed.py`).
+
+    It offers the part of `SentenceTransformer` that `Encoder.encode` uses: `preprocess`, a call returning the
+    `sentence_embedding`, and `get_embedding_dimension`.
+    """
+
+    MODULES = (
+        "sentence_transformers.models.Transformer",
+        "sentence_transformers.models.Pooling",
+        "sentence_transformers.models.Normalize",
+    )
+
+    def __init__(self, path: Path, dtype: Any) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(path, local_files_only=True, dtype=dtype).eval()
+        self.max_length = int(_json(path / "sentence_bert_config.json")["max_seq_length"])
+
+    @classmethod
+    def fits(cls, path: Path) -> bool:
+        """Whether the model at `path` is one this class computes exactly as sentence-transformers does."""
+        try:
+            modules = _json(path / "modules.json")
+            pooling = _json(path / modules[1]["path"] / "config.json")
+            _json(path / "sentence_bert_config.json")["max_seq_length"]
+        except (OSError, ValueError, KeyError, IndexError, TypeError):
+            return False
+        modes = {key for key, value in pooling.items() if key.startswith("pooling_mode") and value}
+        return tuple(module.get("type") for module in modules) == cls.MODULES and modes == {"pooling_mode_mean_tokens"}
+
+    def get_embedding_dimension(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def preprocess(self, texts: list[str]) -> dict[str, Any]:
+        """The tokens of `texts` stripped (as sentence-transformers does), padded to the longest, cut at the model's
+        `max_seq_length`."""
+        stripped = [text.strip() for text in texts]
+        return dict(
+            self.tokenizer(stripped, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+        )
+
+    def __call__(self, features: dict[str, Any]) -> dict[str, Any]:
+        import torch
+
+        tokens = self.model(**features).last_hidden_state
+        mask = features["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+        # Summed in float32 whatever the model's dtype, as sentence-transformers does: a bfloat16 sum of 256 tokens
+        # would round away what tells close passages apart.
+        total = (tokens * mask).sum(dim=1, dtype=torch.float32)
+        mean = total / mask.sum(dim=1, dtype=torch.float32).clamp(min=1e-9)
+        # Normalised in the model's dtype, as its Normalize module does, so that bfloat16 embeddings round alike.
+        return {"sentence_embedding": torch.nn.functional.normalize(mean.to(tokens.dtype), dim=1)}
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 class _Embedder:

@@ -1,8 +1,14 @@
-"""Helpers of the app's tests."""
+"""Helpers and fixtures of the app's tests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.browser import chromium
 
 
 def fake_model(folder: Path) -> Path:
@@ -10,3 +16,10 @@ def fake_model(folder: Path) -> Path:
     folder.mkdir(parents=True)
     (folder / "config.json").write_text("{}", encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium, one per browser test module."""
+    with chromium() as browser:
+        yield browser

@@ -6,8 +6,11 @@ session (ask, follow up, add articles, ask about them).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser import ANSWER_SECONDS, ask, chromium, open_chat, running_app, settled_reply
+from tests.browser import ANSWER_SECONDS, ask, open_chat, open_sources, running_app, settled_reply
 from tests.conftest import SEEDS, quotes_sung_kim
 
 pytestmark = pytest.mark.browser
@@ -63,12 +66,6 @@ def app_url(workdir: Path, tiny_qa_model: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def page(browser: Browser, app_url: str) -> Iterator[Page]:
     page = open_chat(browser, app_url)
     yield page
@@ -77,7 +74,10 @@ def page(browser: Browser, app_url: str) -> Iterator[Page]:
 
 def test_asks_and_shows_the_quoted_words_with_the_cited_span_marked(page: Page, workdir: Path) -> None:
     reply = ask(page, "What did Sung Kim say?")
-    text = reply.inner_text()
+    best = reply.locator(".qa-best")
+    assert quotes_sung_kim(best.inner_text()) and "North Korea fires ballistic missile" in best.inner_text()
+    assert not reply.locator("blockquote").first.is_visible()  # the sources wait, collapsed, under the answer
+    text = open_sources(reply).inner_text()
     assert quotes_sung_kim(text)
     assert "[1]" in text and "seed-north-korea.txt" in text and "North Korea fires ballistic missile" in text
     marked = reply.locator("blockquote mark").first.inner_text()
@@ -127,17 +127,27 @@ def test_an_empty_or_blank_question_leaves_the_conversation_as_it_was(page: Page
 
 
 def test_the_full_paragraph_opens_under_a_source(page: Page) -> None:
-    reply = page.locator(".message.bot").last
+    reply = open_sources(ask(page, "Where did the intelligence chiefs meet?"))
     paragraph = reply.locator("details").first
     assert not paragraph.locator("blockquote").is_visible()
     paragraph.locator("summary").click()
-    assert quotes_sung_kim(paragraph.locator("blockquote mark").inner_text())
+    shown, marked = paragraph.locator("blockquote").inner_text(), paragraph.locator("blockquote mark").inner_text()
+    excerpt = reply.locator(".qa-source > blockquote").first.inner_text()
+    assert marked in excerpt and len(shown) > len(excerpt.strip("…"))
 
 
-def test_a_question_the_articles_do_not_answer_is_declined(page: Page) -> None:
-    text = ask(page, "Who won the 1998 World Cup final?").inner_text()
-    assert "The articles do not answer this." in text
-    assert "closest passages" in text
+def test_a_question_the_articles_do_not_answer_is_declined(page: Page, workdir: Path) -> None:
+    reply = ask(page, "Who won the 1998 World Cup final?")
+    assert reply.inner_text().startswith("The articles do not answer this.")
+    assert not reply.locator(".thought li").first.is_visible()  # the closest passages, collapsed
+    assert "The closest passages" in reply.inner_text()
+    page.screenshot(path=str(workdir / "declined.png"))
+
+
+def test_a_question_in_another_language_is_told_why_it_is_declined(page: Page) -> None:
+    text = ask(page, "¿Qué dijo Sung Kim a los periodistas sobre el diálogo?").inner_text()
+    assert text.startswith("The articles do not answer this.")
+    assert "This looks like Spanish" in text and "Try asking in English" in text
 
 
 def test_an_uploaded_article_can_be_asked_about_at_once(page: Page, workdir: Path) -> None:
@@ -152,7 +162,7 @@ def test_an_uploaded_article_can_be_asked_about_at_once(page: Page, workdir: Pat
     assert "Harbour town votes" in page.locator("#qa-articles").inner_text()
     assert (workdir / "articles" / "uploads" / "lighthouse.txt").read_text(encoding="utf-8") == NEW_ARTICLE
 
-    text = ask(page, "What did Agnes Whitcombe say?").inner_text()
+    text = open_sources(ask(page, "What did Agnes Whitcombe say?")).inner_text()
     assert "we will not let it go dark" in text
     assert "uploads/lighthouse.txt" in text
     page.screenshot(path=str(workdir / "uploaded.png"), full_page=True)
@@ -181,7 +191,7 @@ def test_pasted_html_is_shown_as_text_never_run(page: Page) -> None:
     page.wait_for_function(
         "document.querySelector('#qa-added').innerText.includes('Tarnby')", timeout=ANSWER_SECONDS * 1000
     )
-    reply = ask(page, "What did Olaf Brenning say?")
+    reply = open_sources(ask(page, "What did Olaf Brenning say?"))
     assert "<script>window.pwned=1</script>" in reply.inner_text()
     assert reply.locator("img, script").count() == 0
     assert page.evaluate("window.pwned === undefined")
@@ -190,10 +200,9 @@ def test_pasted_html_is_shown_as_text_never_run(page: Page) -> None:
 def test_markup_in_an_article_is_shown_as_text_and_the_citation_stays_whole(page: Page) -> None:
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    reply = ask(page, "What did Petra Hollow say?")
-    summary = reply.locator("details summary")
-    assert summary.count() == 1
-    summary.click()
+    reply = open_sources(ask(page, "What did Petra Hollow say?"))
+    for summary in reply.locator("details summary").all():  # a full paragraph longer than the passage shown
+        summary.click()
 
     for quote in reply.locator("blockquote").all():  # the passage, and the full paragraph opened
         assert quote.locator("mark").inner_text() == "We will print every word of it on Friday"
@@ -201,6 +210,64 @@ def test_markup_in_an_article_is_shown_as_text_and_the_citation_stays_whole(page
     assert f"[1] {MARKUP_TITLE}" in reply.inner_text()
     assert reply.locator("a, img, code, strong, em, .katex, math").count() == 0
     assert not [url for url in requested if "//127.0.0.1:9/" in url]
+
+
+def test_a_liked_and_a_corrected_answer_land_in_the_feedback_file_that_qa_eval_replays(
+    page: Page, workdir: Path
+) -> None:
+    feedback = workdir / "index" / "feedback.jsonl"
+    page.locator("#qa-clear").click()
+    page.wait_for_function("document.querySelectorAll('.message.bot').length === 0")
+    liked = ask(page, "What did Kishida call the launches?").locator(".qa-best > b").inner_text()
+    page.locator(".message-buttons button[title='Like']").last.click()
+    page.get_by_text("Thanks: saved").first.wait_for()
+    ask(page, "Who did he say fired the missiles?")
+    page.locator(".message-buttons button[title='Dislike']").last.click()
+    box = page.locator("#qa-correction-text textarea")
+    box.wait_for(state="visible")
+    box.fill("North Korea")
+    page.locator("#qa-correction-save").click()
+    box.wait_for(state="hidden")
+
+    records = [json.loads(line) for line in feedback.read_text(encoding="utf-8").splitlines()]
+    assert [record["kind"] for record in records] == ["liked", "disliked", "corrected"]
+    assert records[0]["answers"] == [liked] and records[0]["history"] == []
+    assert records[2]["answers"] == ["North Korea"]
+    assert records[1]["history"] == records[2]["history"] == ["What did Kishida call the launches?"]
+    replay = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("qa")),
+            "eval",
+            str(feedback),
+            "--index-dir",
+            str(workdir / "index"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert replay.returncode == 0, replay.stderr
+    rows = json.loads(replay.stdout)["rows"]
+    assert [row["question"] for row in rows] == [record["question"] for record in records]
+    assert rows[0]["prediction"] == liked and rows[0]["f1"] == 1.0
+
+
+def test_a_file_over_the_read_limit_is_taken_and_read_up_to_it(page: Page, workdir: Path) -> None:
+    """30 MB: over Gradio's default upload limit and the 25 MB read limit; an article, then blank lines."""
+    big = workdir / "export.txt"
+    with big.open("w", encoding="utf-8") as out:
+        out.write(NEW_ARTICLE.replace("Port Ellery", "Port Quillan").replace("Agnes Whitcombe", "Rosa Quillan"))
+        out.write("\n" * 30_000_000)
+    page.locator("button[role=tab]", has_text="Upload files").click()
+    page.locator("#qa-upload input[type=file]").set_input_files(str(big))
+    page.locator("#qa-upload").get_by_text("export.txt").wait_for(timeout=ANSWER_SECONDS * 1000)  # uploaded
+    page.locator("#qa-add-files").click()
+    page.wait_for_function(
+        "document.querySelector('#qa-added').innerText.includes('export.txt')", timeout=ANSWER_SECONDS * 2000
+    )
+    assert "Added 1 article: uploads/export.txt" in page.locator("#qa-added").inner_text()
+    assert "we will not let it go dark" in ask(page, "What did Rosa Quillan say?").inner_text()
 
 
 def test_an_example_question_answers_when_clicked(page: Page) -> None:
@@ -243,5 +310,5 @@ def test_the_settings_offer_only_the_readers_the_app_was_started_with(
     assert offered == ["Learned model (default)", "Learned model + rules' quotes", "Rules", tiny_qa_model.name]
     tab.get_by_role("option", name=tiny_qa_model.name).click()
     text = ask(tab, "What did Sung Kim say?").inner_text()
-    assert "Sources" in text or "The articles do not answer this." in text  # read by that model, not an error
+    assert "Source" in text or "The articles do not answer this." in text  # read by that model, not an error
     tab.close()

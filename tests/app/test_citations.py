@@ -1,4 +1,4 @@
-"""The chat's answer HTML: the cited span marked exactly, sources a reader can check, article text escaped."""
+"""The chat's reply: the best answer first, the cited span marked exactly, sources a reader can check, text escaped."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ from html import unescape
 import pytest
 
 from qa import Bot
-from qa.app.citations import answer_html, articles_html, literal
+from qa.app.citations import literal, reply
 from qa.ask.result import Answer, Result
 from tests.conftest import SEEDS
+
+
+def _html(result: Result, *args: object, **kwargs: object) -> str:
+    """The reply's two messages as one page of HTML."""
+    shown = reply(result, *args, **kwargs)  # type: ignore[arg-type]
+    return shown.text + shown.sources
 
 
 def _marks(html: str) -> list[str]:
@@ -20,43 +26,59 @@ def _marks(html: str) -> list[str]:
 @pytest.mark.slow
 def test_each_answer_is_cited_and_its_exact_characters_are_marked(seed_bot: Bot) -> None:
     result = seed_bot.ask("What did Sung Kim say?")
-    html = answer_html(result, seed_bot.passage, folder=SEEDS)
+    shown = reply(result, seed_bot.passage, folder=SEEDS)
+    sources = shown.sources.split('<div class="qa-source">')[1:]
 
-    for number, answer in enumerate(result.answers, start=1):
-        assert f"<sup>[{number}]</sup>" in html
-        assert f"characters {answer.start}-{answer.end}" in html
-    # one mark in the passage and one in the full paragraph, per answer, each exactly the answer's words
-    expected = [" ".join(answer.text.split()) for answer in result.answers for _ in range(2)]
-    assert _marks(html) == expected
-    assert "seed-north-korea.txt" in html and str(SEEDS) not in html
+    assert shown.sources_title == ("Source" if len(sources) == 1 else f"Sources ({len(sources)})")
+    for number, (answer, source) in enumerate(zip(result.answers, sources, strict=False), start=1):
+        assert f"<sup>[{number}]</sup>" in shown.text
+        assert f"characters {answer.start}-{answer.end}" in source
+        # marked in the excerpt, and again in the full paragraph where one is offered
+        assert _marks(source) == [" ".join(answer.text.split())] * (2 if "Full paragraph" in source else 1)
+    assert "seed-north-korea.txt" in shown.sources and str(SEEDS) not in shown.sources
 
 
 def test_the_full_paragraph_is_the_articles_own_paragraph_around_the_answer(seed_bot: Bot) -> None:
-    result = seed_bot.ask("What did Sung Kim say?")
-    html = answer_html(result, seed_bot.passage)
+    result = seed_bot.ask("When did North Korea launch the ballistic missile?")
+    html = _html(result, seed_bot.passage)
     article = (SEEDS / "seed-north-korea.txt").read_text(encoding="utf-8")
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", article)]
 
-    shown = re.findall(r"<details><summary>Full paragraph</summary><blockquote>(.*?)</blockquote>", html)
-    assert shown
-    for paragraph in shown:
+    for paragraph in re.findall(r"<details><summary>Full paragraph</summary><blockquote>(.*?)</blockquote>", html):
         assert unescape(re.sub(r"</?mark>", "", paragraph)) in paragraphs
 
 
-def test_a_declined_question_says_so_and_shows_the_closest_passages(seed_bot: Bot) -> None:
+def _long_answer() -> Answer:
+    before, words, after = "word " * 100, "the answer itself", " more" * 100
+    context = before + words + after
+    start = context.index(words)
+    return Answer(words, 1.0, "T", "t.txt", start, start + len(words), context, 0, passage=1)
+
+
+def test_the_full_paragraph_is_offered_only_when_it_holds_more_than_the_excerpt() -> None:
+    short = Result("Q?", "Q?", [_answer("Seoul", 0.8)], False)
+    long = Result("Q?", "Q?", [_long_answer()], False)
+
+    assert "Full paragraph" not in _html(short)  # the excerpt is the whole passage
+    assert "Full paragraph" in _html(long)
+
+
+def test_a_declined_question_says_so_and_shows_the_closest_passages_collapsed(seed_bot: Bot) -> None:
     result = seed_bot.ask("Who won the 1998 World Cup final?")
-    html = answer_html(result)
+    shown = reply(result, note="This looks like Spanish; try asking in English.")
 
     assert result.no_answer
-    assert html.startswith('<p class="qa-declined"><b>The articles do not answer this.</b></p><details>')
-    assert html.count("<li>") == min(3, len(result.passages)) > 0
+    assert shown.text.startswith('<p class="qa-declined"><b>The articles do not answer this.</b></p>')
+    assert '<p class="qa-note">This looks like Spanish; try asking in English.</p>' in shown.text
+    assert shown.sources_title == "The closest passages"
+    assert shown.sources.count("<li>") == min(3, len(result.passages)) > 0
 
 
 def test_scores_are_shown_only_when_asked_for(seed_bot: Bot) -> None:
     result = seed_bot.ask("What did Sung Kim say?")
 
-    assert "qa-score" not in answer_html(result)
-    assert f"score {result.answers[0].score:.3f}" in answer_html(result, show_scores=True)
+    assert "qa-score" not in _html(result)
+    assert f"reader score {result.answers[0].score:.3f}" in _html(result, show_scores=True)
 
 
 def test_article_text_is_escaped_so_markup_in_an_article_never_runs() -> None:
@@ -73,7 +95,7 @@ def test_article_text_is_escaped_so_markup_in_an_article_never_runs() -> None:
         context_start=0,
         passage=1,
     )
-    html = answer_html(Result("What did he write?", "What did he write?", [answer], no_answer=False))
+    html = _html(Result("What did he write?", "What did he write?", [answer], no_answer=False))
 
     assert "<script>" not in html and "<img" not in html and "<b>page</b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "a&amp;b.txt" in html
@@ -91,22 +113,14 @@ def test_literal_text_holds_no_character_markdown_or_math_reads_and_shows_the_sa
     assert unescape(shown) == text
 
 
-def test_the_articles_table_escapes_titles() -> None:
-    html = articles_html([("Budget <b>passes</b>", "budget.txt", 3)])
-
-    assert "Budget &lt;b&gt;passes&lt;/b&gt;" in html and "<td>3</td>" in html
-
-
 def test_a_long_passage_is_cut_around_the_answer_and_the_cut_is_shown() -> None:
-    before, words, after = "word " * 100, "the answer itself", " more" * 100
-    context = before + words + after
-    answer = Answer(words, 1.0, "T", "t.txt", len(before), len(before) + len(words), context, 0, passage=1)
-    html = answer_html(Result("Q?", "Q?", [answer], no_answer=False))
+    answer = _long_answer()
+    html = _html(Result("Q?", "Q?", [answer], no_answer=False))
     passage = re.search(r"<blockquote>(.*?)</blockquote>", html)
 
     assert passage is not None and passage.group(1).startswith("…") and passage.group(1).endswith("…")
-    assert len(passage.group(1)) < 2 * 160 + len(words) + 30
-    assert _marks(html)[0] == words
+    assert len(passage.group(1)) < 2 * 160 + len(answer.text) + 30
+    assert _marks(html)[0] == answer.text
 
 
 def _answer(text: str, score: float, start: int = 0) -> Answer:
@@ -119,11 +133,11 @@ def test_the_best_answer_comes_first_with_its_confidence_in_words() -> None:
     result = Result(
         "Where did they meet?", "Where did they meet?", [_answer("Seoul", 0.82), _answer("Tuesday", 0.4)], False
     )
-    html = answer_html(result)
+    shown = reply(result)
 
-    assert html.startswith('<p class="qa-best"><b>Seoul</b> <sup>[1]</sup> <span class="qa-confidence">very likely')
-    assert "Other possible answers: <b>Tuesday</b> <sup>[2]</sup>" in html
-    assert html.count('class="qa-source"') == 2
+    assert shown.text.startswith('<p class="qa-best"><b>Seoul</b> <sup>[1]</sup> <span class="qa-confidence">very')
+    assert "Other possible answers: <b>Tuesday</b> <sup>[2]</sup>" in shown.text
+    assert shown.sources.count('class="qa-source"') == 2 and shown.sources_title == "Sources (2)"
 
 
 @pytest.mark.parametrize(
@@ -138,7 +152,7 @@ def test_the_best_answer_comes_first_with_its_confidence_in_words() -> None:
 )
 def test_an_answer_that_is_no_real_alternative_is_not_offered(other: str, score: float, why: str) -> None:
     result = Result("Where?", "Where?", [_answer("Seoul", 0.8), _answer(other, score)], False)
-    html = answer_html(result)
+    html = _html(result)
 
     assert "Other possible answers" not in html, why
     assert html.count('class="qa-source"') == 1

@@ -373,3 +373,8 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> float | N
             return time.monotonic() - started
         time.sleep(0.5)
     return None
+
+
+def test_a_question_not_in_english_gets_a_note_that_says_why_it_may_be_declined() -> None:
+    assert "This looks like Spanish" in (ChatService.language_note("¿Qué dijo Sung Kim a los periodistas?") or "")
+    assert ChatService.language_note("What did Sung Kim tell reporters?") is None

@@ -15,10 +15,11 @@ from haystack import Document
 from qa import precision
 from qa.config import ENV
 from qa.errors import SettingError
-from qa.index.embed import load_encoder, passage_text
+from qa.index.embed import Encoder, MeanPooled, load_encoder, passage_text
 from qa.index.index import Index
 from qa.index.settings import IndexSettings, text_embedder
 from qa.ingest.read import read_files
+from qa.precision import Weights
 from tests.conftest import SEEDS, shared_file
 from tests.squad_files import BBC
 
@@ -63,6 +64,34 @@ def test_bf16_and_fp32_embeddings_of_real_passages_agree(folder: Path) -> None:
     cosines = (fp32 * bf16).sum(axis=1)
     assert cosines.min() >= 0.999, f"lowest cosine {cosines.min():.5f}"
     assert not np.array_equal(fp32, bf16)  # the two paths really differ: bf16 was used
+
+
+@pytest.mark.parametrize("bf16", [False, True], ids=["fp32", "bf16"])
+def test_the_packaged_model_embeds_as_sentence_transformers_does_without_importing_it(folder: Path, bf16: bool) -> None:
+    """`MeanPooled` runs the packaged model; indexes built by sentence-transformers itself must keep their meaning."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    path = IndexSettings().model_path()
+    texts = [passage_text(document) for document in passages(folder)] + ["  a question with spaces around  "]
+    ours = load_encoder(path)
+    assert isinstance(ours.weights.model(bf16), MeanPooled)
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    model = SentenceTransformer(path, device="cpu", local_files_only=True, model_kwargs={"dtype": dtype})
+    theirs = Encoder(Weights(lambda _: model), threading.Lock()).encode(texts, bf16=bf16)
+
+    assert np.abs(ours.encode(texts, bf16=bf16) - theirs).max() < 1e-6
+
+
+def test_a_model_of_other_modules_is_left_to_sentence_transformers(tmp_path: Path) -> None:
+    model = Path(IndexSettings().model_path())
+    assert MeanPooled.fits(model)
+    shutil.copytree(model, tmp_path / "cls", ignore=shutil.ignore_patterns("*.safetensors"))
+    pooling = tmp_path / "cls" / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text(encoding="utf-8"))
+    pooling.write_text(json.dumps(config | {"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}))
+    assert not MeanPooled.fits(tmp_path / "cls")
+    assert not MeanPooled.fits(tmp_path / "missing")
 
 
 def test_a_bf16_index_ranks_passages_as_an_fp32_index_does(

@@ -54,15 +54,23 @@ def test_a_bad_file_is_refused_with_the_reason_and_not_saved(
     assert not (folder / uploads.UPLOADS).exists() or not any((folder / uploads.UPLOADS).iterdir())
 
 
-def test_a_file_over_the_size_limit_is_refused(folder: Path, tmp_path: Path) -> None:
-    path = tmp_path / "huge.txt"
-    with path.open("wb") as handle:
-        handle.write(b"Huge\n\n")
-        handle.truncate(MAX_FILE_BYTES + 1)
+def test_a_text_file_over_the_read_limit_is_taken_as_the_folder_would_read_it(folder: Path, tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_bytes(b"Huge export\n\nThe first article of it.\n" + b"word " * (MAX_FILE_BYTES // 5))
 
-    added = uploads.add_files(folder, [(path, "huge.txt")])
+    added = uploads.add_files(folder, [(path, "export.txt")])
 
-    assert added.saved == [] and "limit" in added.refused[0].reason
+    assert added.saved == ["uploads/export.txt"] and added.refused == []
+    assert (folder / "uploads" / "export.txt").stat().st_size == path.stat().st_size  # kept whole; read in part
+
+
+def test_a_json_file_over_the_read_limit_is_refused(folder: Path, tmp_path: Path) -> None:
+    path = tmp_path / "dump.json"
+    path.write_bytes(b'[{"title": "A", "text": "' + b"x" * MAX_FILE_BYTES + b'"}]')
+
+    added = uploads.add_files(folder, [(path, "dump.json")])
+
+    assert added.saved == [] and "cannot be read in part" in added.refused[0].reason
 
 
 def test_a_jsonl_file_with_one_bad_record_is_refused_whole(folder: Path, tmp_path: Path) -> None:

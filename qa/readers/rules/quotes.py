@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc, Span
 
 from qa.ingest.spans import strip_span
+from qa.nlp import HONORIFICS
 from qa.readers.rules.speech import NAME_PARTICLE_FORMS, REPORTING_FORMS, SPEECH_FORMS
 
 # A capitalised word; a full stop only after an initial or a title, so "said Kim Jong Un. Sung Kim ..." stops at "Un".
@@ -50,15 +51,8 @@ _REPORTED_AFTER = re.compile(
     rf"(?:^|(?<=[.!?]\s)|(?<=\n))(?P<clause>[^\"\n.;]{{10,}}?),\s+(?P<s>{_SPEAKER}|{_GROUP})\s+"
     rf"(?:said|says|reported|told\s+\w+)(?:\s+on\s+\w+)?\."
 )
-_TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "dr",
-        "prof",
-        "president",
+_TITLES = HONORIFICS | frozenset(
+    {
         "prime",
         "minister",
         "secretary",
@@ -69,14 +63,10 @@ _TITLES = frozenset(
         "representative",
         "gov",
         "governor",
-        "chancellor",
         "king",
         "queen",
         "prince",
         "princess",
-        "sir",
-        "lord",
-        "lady",
         "chief",
         "chairman",
         "chairwoman",
@@ -91,7 +81,6 @@ _TITLES = frozenset(
         "justice",
         "mayor",
         "councillor",
-        "professor",
         "inspector",
         "detective",
         "superintendent",
@@ -104,7 +93,7 @@ _TITLES = frozenset(
         "coach",
         "bishop",
         "the",
-    ]
+    }
 )
 _TRAILING = ",;:"  # after a quote or a clause, not part of it
 
