@@ -32,9 +32,12 @@ def main() -> None:
         copy_sample(BBC, work / "articles", PER_FOLDER)
         with running_app(work / "articles", work / "index", work / "app.log") as url:
             page = open_chat(browser, url, viewport={"width": 1280, "height": 800})
-            open_sources(ask(page, ANSWERED))
+            reply = open_sources(ask(page, ANSWERED))
+            reply.locator(".thought blockquote mark").first.wait_for(state="visible")
+            page.wait_for_timeout(1000)  # the source's opening animation
             page.screenshot(path=str(DOCS / "answer.png"))
             page.locator("#qa-clear").click()
+            page.wait_for_function("document.querySelectorAll('.message.bot').length === 0")
             ask(page, DECLINED)
             page.screenshot(path=str(DOCS / "decline.png"))
             files = sorted((BBC / "tech").glob("*.txt"))[PER_FOLDER : PER_FOLDER + UPLOADED]
